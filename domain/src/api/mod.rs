@@ -1,0 +1,8 @@
+//! Request and response bodies of the relay's HTTP API, one module per relay feature.
+
+pub mod ask;
+pub mod query;
+pub mod sources;
+
+/// Prefix of every versioned API route.
+pub const API_PREFIX: &str = "/api/v1";
