@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::semantic::{Engine, SchemaModel};
 
 /// Stable identifier of a data source, as used in URLs.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct SourceId(pub String);

@@ -1,0 +1,84 @@
+//! Run: admit the SQL through the guard, run it in a read-only session, and stream the
+//! result to the client as it is read. Rows pass through memory once and are never stored,
+//! logged or cached.
+
+mod sqlite;
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use vizkraft_domain::api::query::{QueryRequest, ResultFrame, RESULT_STREAM_CONTENT_TYPE};
+use vizkraft_domain::{guard, ApiError, ErrorCode};
+
+use crate::config::QueryLimits;
+use crate::error::{ApiJson, RelayError};
+use crate::sources::SourceRegistry;
+use crate::state::AppState;
+
+/// Longest SQL text accepted (bytes).
+const MAX_SQL_BYTES: usize = 100_000;
+/// Frames in flight between the database reader and the socket. Small, so a slow client
+/// slows the database read instead of growing a buffer.
+const FRAMES_IN_FLIGHT: usize = 2;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/query", post(run_query))
+}
+
+#[utoipa::path(post, path = "/api/v1/query", tag = "query", request_body = QueryRequest,
+    responses(
+        (status = 200, description = "Newline-delimited JSON `ResultFrame`s: columns, row batches, then an end or error frame",
+         content_type = "application/x-ndjson", body = ResultFrame),
+        (status = 400, description = "The guard refused the SQL (`read_only_violation`, `sql_syntax`)", body = ApiError),
+        (status = 404, body = ApiError)))]
+pub async fn run_query(
+    State(sources): State<Arc<SourceRegistry>>,
+    State(limits): State<QueryLimits>,
+    ApiJson(request): ApiJson<QueryRequest>,
+) -> Result<Response, RelayError> {
+    if request.sql.len() > MAX_SQL_BYTES {
+        return Err(RelayError::BadRequest(format!("SQL may have at most {MAX_SQL_BYTES} bytes.")));
+    }
+    let source = sources.get(&request.source_id)?;
+    guard::check(&request.sql, source.engine())?;
+    let connection = source.pool.acquire().await.map_err(|e| {
+        tracing::warn!(source = %source.summary.id, error = %e, "cannot open source");
+        RelayError::Query(ApiError::new(ErrorCode::SourceUnreachable, "The data source cannot be opened right now."))
+    })?;
+
+    let (frames, receiver) = mpsc::channel(FRAMES_IN_FLIGHT);
+    tokio::spawn(sqlite::stream(connection, request.sql, limits, FrameSender(frames)));
+    let body = futures::stream::unfold(receiver, |mut rx| async move {
+        rx.recv().await.map(|chunk| (Ok::<Bytes, Infallible>(chunk), rx))
+    });
+    Ok(([(header::CONTENT_TYPE, RESULT_STREAM_CONTENT_TYPE)], Body::from_stream(body)).into_response())
+}
+
+/// The producer side of a result stream. Sending fails once the client has gone, which is
+/// how the reader learns to stop.
+#[derive(Clone)]
+pub struct FrameSender(mpsc::Sender<Bytes>);
+
+/// The client went away; stop reading.
+#[derive(Debug)]
+pub struct ClientGone;
+
+impl FrameSender {
+    pub async fn send(&self, frame: &ResultFrame) -> Result<(), ClientGone> {
+        let mut line = serde_json::to_vec(frame).map_err(|_| ClientGone)?;
+        line.push(b'\n');
+        self.0.send(Bytes::from(line)).await.map_err(|_| ClientGone)
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.0.is_closed()
+    }
+}

@@ -1,0 +1,38 @@
+//! What every handler can reach, split into substates so a handler asks only for what it uses.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use sqlx::SqlitePool;
+
+use crate::config::QueryLimits;
+use crate::sources::SourceRegistry;
+
+#[derive(Clone)]
+pub struct AppState {
+    /// The relay's own metadata store; never holds query results.
+    pub meta: MetaStore,
+    pub sources: Arc<SourceRegistry>,
+    pub limits: QueryLimits,
+}
+
+#[derive(Clone)]
+pub struct MetaStore(pub SqlitePool);
+
+impl FromRef<AppState> for MetaStore {
+    fn from_ref(state: &AppState) -> Self {
+        state.meta.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<SourceRegistry> {
+    fn from_ref(state: &AppState) -> Self {
+        state.sources.clone()
+    }
+}
+
+impl FromRef<AppState> for QueryLimits {
+    fn from_ref(state: &AppState) -> Self {
+        state.limits
+    }
+}
