@@ -48,6 +48,10 @@ pub struct ServeArgs {
     #[arg(long, env = "VIZKRAFT_DEMO")]
     pub demo: bool,
 
+    /// Where the demo database lives (default: `demo.sqlite` in the data directory).
+    #[arg(long, env = "VIZKRAFT_DEMO_PATH", value_name = "PATH")]
+    pub demo_path: Option<PathBuf>,
+
     /// Add a SQLite database file as a read-only source (repeatable).
     #[arg(long = "sqlite-source", env = "VIZKRAFT_SQLITE_SOURCES", value_delimiter = ',', value_name = "PATH")]
     pub sqlite_sources: Vec<PathBuf>,

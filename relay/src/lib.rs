@@ -63,7 +63,7 @@ impl AppState {
         let meta = open_meta_store(&args.data_dir.join("meta.sqlite")).await?;
         let mut registry = SourceRegistry::default();
         if args.demo {
-            let path = args.data_dir.join("demo.sqlite");
+            let path = args.demo_path.clone().unwrap_or_else(|| args.data_dir.join("demo.sqlite"));
             if !path.exists() {
                 tracing::info!("generating the demo database (a few seconds, once)");
             }

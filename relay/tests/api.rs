@@ -1,0 +1,268 @@
+//! The relay's HTTP API driven through the router, without a socket, against the real demo
+//! database.
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use serde::de::DeserializeOwned;
+use tower::ServiceExt;
+use vizkraft_domain::api::ask::AskResponse;
+use vizkraft_domain::api::query::{Cell, ResultFrame, Truncation};
+use vizkraft_domain::api::sources::{ListSourcesResponse, SourceSchemaResponse};
+use vizkraft_domain::semantic::CompileOutcome;
+use vizkraft_domain::{ApiError, ErrorCode};
+use vizkraft_relay::config::{QueryLimits, ServeArgs};
+use vizkraft_relay::state::AppState;
+
+/// The demo database, generated once and cached under the target directory; the file name
+/// carries a hash of the generator's sources so a changed generator makes a new file.
+fn demo_db() -> &'static Path {
+    static DEMO: OnceLock<PathBuf> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for source in [
+            include_str!("../src/demo/mod.rs"),
+            include_str!("../src/demo/names.rs"),
+            include_str!("../src/demo/calendar.rs"),
+            include_str!("../src/demo/schema.sql"),
+        ] {
+            source.hash(&mut hasher);
+        }
+        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("demo-{:016x}.sqlite", hasher.finish()));
+        let target = path.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(vizkraft_relay::demo::ensure(&target)).unwrap();
+        })
+        .join()
+        .unwrap();
+        path
+    })
+}
+
+struct TestRelay {
+    app: Router,
+    _data_dir: tempfile::TempDir,
+}
+
+impl TestRelay {
+    async fn start(limits: QueryLimits) -> TestRelay {
+        let data_dir = tempfile::tempdir().unwrap();
+        let args = ServeArgs {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: data_dir.path().to_owned(),
+            static_dir: None,
+            demo: true,
+            demo_path: Some(demo_db().to_owned()),
+            sqlite_sources: Vec::new(),
+            limits,
+        };
+        let state = AppState::open(&args).await.unwrap();
+        TestRelay { app: vizkraft_relay::router(state, None), _data_dir: data_dir }
+    }
+
+    async fn default() -> TestRelay {
+        Self::start(QueryLimits { row_cap: 1_000_000, statement_timeout_ms: 30_000 }).await
+    }
+
+    async fn send(&self, request: Request<Body>) -> (StatusCode, Vec<u8>) {
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+        (status, body)
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> (StatusCode, T) {
+        let (status, body) = self.send(Request::get(path).body(Body::empty()).unwrap()).await;
+        (status, serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{path}: {e}: {}", String::from_utf8_lossy(&body))))
+    }
+
+    async fn post(&self, path: &str, json: serde_json::Value) -> (StatusCode, Vec<u8>) {
+        let request = Request::post(path).header("content-type", "application/json").body(Body::from(json.to_string())).unwrap();
+        self.send(request).await
+    }
+
+    async fn ask(&self, question: &str) -> CompileOutcome {
+        let (status, body) = self.post("/api/v1/ask", serde_json::json!({"source_id": "demo", "question": question})).await;
+        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+        serde_json::from_slice::<AskResponse>(&body).unwrap().outcome
+    }
+
+    /// Runs SQL on the demo source and returns the parsed frames.
+    async fn query(&self, sql: &str) -> Result<Vec<ResultFrame>, (StatusCode, ApiError)> {
+        let (status, body) = self.post("/api/v1/query", serde_json::json!({"source_id": "demo", "sql": sql})).await;
+        if status != StatusCode::OK {
+            return Err((status, serde_json::from_slice(&body).unwrap()));
+        }
+        Ok(body.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect())
+    }
+}
+
+fn rows_of(frames: &[ResultFrame]) -> Vec<Vec<Cell>> {
+    frames.iter().filter_map(|f| if let ResultFrame::Rows { rows } = f { Some(rows.clone()) } else { None }).flatten().collect()
+}
+
+async fn direct_scalar(sql: &str) -> i64 {
+    let pool = vizkraft_relay::sources::open_read_only(demo_db()).await.unwrap();
+    sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap()
+}
+
+#[tokio::test]
+async fn health_answers_ok() {
+    let relay = TestRelay::default().await;
+    let (status, body) = relay.send(Request::get("/healthz").body(Body::empty()).unwrap()).await;
+    assert_eq!((status, body.as_slice()), (StatusCode::OK, b"ok".as_slice()));
+}
+
+#[tokio::test]
+async fn the_demo_source_is_listed_with_example_questions() {
+    let relay = TestRelay::default().await;
+    let (status, list): (_, ListSourcesResponse) = relay.get("/api/v1/sources").await;
+    assert_eq!(status, StatusCode::OK);
+    let demo = list.sources.iter().find(|s| s.id.0 == "demo").unwrap();
+    assert!(demo.example_questions.iter().any(|q| q == "revenue by month"));
+}
+
+#[tokio::test]
+async fn the_schema_comes_from_the_catalog_with_keys_and_estimates() {
+    let relay = TestRelay::default().await;
+    let (status, schema): (_, SourceSchemaResponse) = relay.get("/api/v1/sources/demo/schema").await;
+    assert_eq!(status, StatusCode::OK);
+    let lines = schema.schema.table("order_lines").unwrap();
+    assert_eq!(lines.primary_key, ["id"]);
+    let referenced: Vec<&str> = lines.foreign_keys.iter().map(|fk| fk.referenced_table.as_str()).collect();
+    assert!(referenced.contains(&"orders") && referenced.contains(&"products"), "{referenced:?}");
+    assert!(lines.row_estimate.unwrap() > 900_000);
+}
+
+#[tokio::test]
+async fn unknown_sources_and_routes_answer_404_with_a_code() {
+    let relay = TestRelay::default().await;
+    let (status, err): (_, ApiError) = relay.get("/api/v1/sources/nope/schema").await;
+    assert_eq!((status, err.code), (StatusCode::NOT_FOUND, ErrorCode::NotFound));
+    let (status, err): (_, ApiError) = relay.get("/api/v1/no-such-route").await;
+    assert_eq!((status, err.code), (StatusCode::NOT_FOUND, ErrorCode::NotFound));
+}
+
+#[tokio::test]
+async fn malformed_bodies_get_a_clear_json_error() {
+    let relay = TestRelay::default().await;
+    for body in [serde_json::json!({"source_id": "demo"}), serde_json::json!("not an object")] {
+        let (status, bytes) = relay.post("/api/v1/query", body).await;
+        let err: ApiError = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!((status, err.code), (StatusCode::BAD_REQUEST, ErrorCode::BadRequest));
+    }
+    let (status, bytes) = relay.post("/api/v1/ask", serde_json::json!({"source_id": "demo", "question": "   "})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{}", String::from_utf8_lossy(&bytes));
+}
+
+#[tokio::test]
+async fn a_query_streams_columns_rows_and_an_end_frame() {
+    let relay = TestRelay::default().await;
+    let frames = relay.query("SELECT id, name, unit_price FROM products ORDER BY id").await.unwrap();
+    let ResultFrame::Columns { columns } = &frames[0] else { panic!("first frame must be columns: {frames:?}") };
+    assert_eq!(columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["id", "name", "unit_price"]);
+    let rows = rows_of(&frames);
+    assert_eq!(rows.len() as i64, direct_scalar("SELECT count(*) FROM products").await);
+    assert_eq!(rows[0][0], Cell::Int(1));
+    let ResultFrame::End { row_count, truncated, .. } = frames.last().unwrap() else { panic!("last frame must be end") };
+    assert_eq!((*row_count as usize, *truncated), (rows.len(), None));
+}
+
+#[tokio::test]
+async fn large_results_arrive_in_several_batches_with_every_row() {
+    let relay = TestRelay::default().await;
+    let frames = relay.query("SELECT id, total_amount FROM orders").await.unwrap();
+    let batches = frames.iter().filter(|f| matches!(f, ResultFrame::Rows { .. })).count();
+    assert!(batches > 10, "only {batches} batches");
+    assert_eq!(rows_of(&frames).len() as i64, direct_scalar("SELECT count(*) FROM orders").await);
+}
+
+#[tokio::test]
+async fn the_row_cap_truncates_and_says_so() {
+    let relay = TestRelay::start(QueryLimits { row_cap: 100, statement_timeout_ms: 30_000 }).await;
+    let frames = relay.query("SELECT id FROM order_lines").await.unwrap();
+    assert_eq!(rows_of(&frames).len(), 100);
+    assert!(matches!(frames.last(), Some(ResultFrame::End { truncated: Some(Truncation::RowCap), row_cap: 100, .. })));
+}
+
+#[tokio::test]
+async fn a_query_past_the_statement_timeout_is_stopped_with_a_clear_error() {
+    let relay = TestRelay::start(QueryLimits { row_cap: 1_000_000, statement_timeout_ms: 200 }).await;
+    let frames = relay
+        .query("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n")
+        .await
+        .unwrap();
+    let Some(ResultFrame::Error { error }) = frames.last() else { panic!("expected an error frame: {frames:?}") };
+    assert_eq!(error.code, ErrorCode::QueryTimeout);
+    // The relay is still healthy and the next query runs.
+    assert!(relay.query("SELECT 1").await.is_ok());
+}
+
+#[tokio::test]
+async fn database_errors_reach_the_user_as_query_failed() {
+    let relay = TestRelay::default().await;
+    let frames = relay.query("SELECT no_such_column FROM orders").await.unwrap();
+    let Some(ResultFrame::Error { error }) = frames.last() else { panic!("expected an error frame: {frames:?}") };
+    assert_eq!(error.code, ErrorCode::QueryFailed);
+    assert!(error.message.contains("no_such_column"), "{}", error.message);
+}
+
+#[tokio::test]
+async fn writes_are_refused_and_change_nothing() {
+    let relay = TestRelay::default().await;
+    let before = direct_scalar("SELECT count(*) FROM orders").await;
+    for sql in [
+        "DELETE FROM orders",
+        "SELECT 1; DELETE FROM orders",
+        "UPDATE orders SET total_amount = 0",
+        "DROP TABLE orders",
+        "ATTACH DATABASE '/tmp/x.db' AS x",
+        "PRAGMA query_only = OFF",
+        "WITH x AS (SELECT 1) DELETE FROM orders",
+    ] {
+        let (status, err) = relay.query(sql).await.map(|_| ()).unwrap_err();
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{sql}");
+        assert!(matches!(err.code, ErrorCode::ReadOnlyViolation | ErrorCode::SqlSyntax), "{sql}: {err:?}");
+    }
+    assert_eq!(direct_scalar("SELECT count(*) FROM orders").await, before);
+}
+
+#[tokio::test]
+async fn the_five_demo_questions_compile_to_sql_that_runs() {
+    let relay = TestRelay::default().await;
+    for question in [
+        "revenue by month",
+        "top 10 customers by revenue",
+        "number of orders per country",
+        "average order value by year",
+        "how many customers",
+    ] {
+        let CompileOutcome::Answer(answer) = relay.ask(question).await else { panic!("{question} was not answered") };
+        let frames = relay.query(&answer.sql).await.unwrap_or_else(|e| panic!("{question}: {e:?}"));
+        assert!(matches!(frames.last(), Some(ResultFrame::End { .. })), "{question}: {frames:?}");
+        assert!(!rows_of(&frames).is_empty(), "{question} returned no rows");
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let relay = TestRelay::default().await;
+    let (status, doc): (_, serde_json::Value) = relay.get("/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    for path in ["/api/v1/sources", "/api/v1/sources/{id}/schema", "/api/v1/ask", "/api/v1/query"] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+}
+
+#[tokio::test]
+async fn api_responses_are_never_cached() {
+    let relay = TestRelay::default().await;
+    let response = relay.app.clone().oneshot(Request::get("/api/v1/sources").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(response.headers()["cache-control"], "no-store");
+}
