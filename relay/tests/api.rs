@@ -1,7 +1,6 @@
 //! The relay's HTTP API driven through the router, without a socket, against the real demo
 //! database.
 
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -19,21 +18,13 @@ use vizkraft_domain::{ApiError, ErrorCode};
 use vizkraft_relay::config::{QueryLimits, ServeArgs};
 use vizkraft_relay::state::AppState;
 
-/// The demo database, generated once and cached under the target directory; the file name
-/// carries a hash of the generator's sources so a changed generator makes a new file.
+/// The demo database, generated once and cached under the target directory, keyed by the
+/// generator's fingerprint so a changed generator makes a new file.
 fn demo_db() -> &'static Path {
     static DEMO: OnceLock<PathBuf> = OnceLock::new();
     DEMO.get_or_init(|| {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        for source in [
-            include_str!("../src/demo/mod.rs"),
-            include_str!("../src/demo/names.rs"),
-            include_str!("../src/demo/calendar.rs"),
-            include_str!("../src/demo/schema.sql"),
-        ] {
-            source.hash(&mut hasher);
-        }
-        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("demo-{:016x}.sqlite", hasher.finish()));
+        let name = format!("demo-{:016x}.sqlite", vizkraft_relay::demo::generator_fingerprint());
+        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
         let target = path.clone();
         std::thread::spawn(move || {
             let rt = tokio::runtime::Runtime::new().unwrap();

@@ -316,6 +316,17 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
+/// Changes whenever the generator's code or schema changes, so a cached copy of the demo
+/// database (tests keep one) can be told apart from a stale one.
+pub fn generator_fingerprint() -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for source in [include_str!("mod.rs"), include_str!("names.rs"), include_str!("calendar.rs"), include_str!("schema.sql")] {
+        source.hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
 /// Name of the demo source as users see it.
 pub const SOURCE_NAME: &str = "Demo: Northpeak Supply";
 

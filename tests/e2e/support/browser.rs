@@ -1,0 +1,148 @@
+//! Debian's headless Chromium driven through chromedriver, with action-named helpers.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+/// Longest a test waits for the app to react (a query over a million rows included).
+const PATIENCE: Duration = Duration::from_secs(60);
+
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    // Kept so the profile directory lives as long as the browser.
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub async fn start() -> Browser {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let driver = Command::new(&driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {driver_bin}: {e} (scripts/test installs chromium-driver)"));
+        let profile = tempfile::tempdir().unwrap();
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1280,900",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .chain([format!("--user-data-dir={}", profile.path().display())])
+        .collect::<Vec<_>>();
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("goog:chromeOptions".into(), json!({ "binary": chromium, "args": args }));
+
+        // chromedriver needs a moment to listen; retry the session request, bounded.
+        let started = Instant::now();
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector).capabilities(capabilities.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+                Ok(client) => break client,
+                Err(e) if started.elapsed() < Duration::from_secs(20) => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("cannot open a Chromium session: {e}"),
+            }
+        };
+        Browser { client, driver, _profile: profile }
+    }
+
+    pub async fn open(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+        self.client.wait().at_most(PATIENCE).for_element(Locator::Css("[data-testid=question-input]")).await.unwrap();
+    }
+
+    /// Types a question and presses Enter, as a person would.
+    pub async fn ask(&self, question: &str) {
+        let input = self.client.find(Locator::Css("[data-testid=question-input]")).await.unwrap();
+        input.clear().await.unwrap();
+        input.send_keys(&format!("{question}\u{E007}")).await.unwrap();
+    }
+
+    /// Replaces the SQL in the editor and presses Run.
+    pub async fn run_sql(&self, sql: &str) {
+        let editor = self.client.find(Locator::Css("[data-testid=sql-editor]")).await.unwrap();
+        editor.clear().await.unwrap();
+        editor.send_keys(sql).await.unwrap();
+        self.client.find(Locator::Css("[data-testid=run-button]")).await.unwrap().click().await.unwrap();
+    }
+
+    pub async fn sql_text(&self) -> String {
+        let editor = self.client.find(Locator::Css("[data-testid=sql-editor]")).await.unwrap();
+        editor.prop("value").await.unwrap().unwrap_or_default()
+    }
+
+    /// Waits until `script` (a JS function body) returns something other than null, and returns it.
+    pub async fn wait_for_js(&self, what: &str, script: &str) -> Value {
+        let started = Instant::now();
+        loop {
+            let value = self.client.execute(script, vec![]).await.unwrap();
+            if !value.is_null() {
+                return value;
+            }
+            assert!(started.elapsed() < PATIENCE, "gave up waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits for a finished query whose chart is `kind`, then returns what the ECharts
+    /// instance holds: `{kind, x, y}` for cartesian charts, `{kind, pie}` for pies.
+    pub async fn wait_for_chart(&self, kind: &str) -> Value {
+        let script = format!(
+            r#"
+            const done = document.querySelector('[data-testid=row-count]');
+            const box = document.querySelector('[data-testid=chart][data-chart-kind="{kind}"]');
+            if (!done || !box) return null;
+            const el = box.querySelector('[_echarts_instance_]') || (box.hasAttribute('_echarts_instance_') ? box : null);
+            if (!el) return null;
+            const chart = echarts.getInstanceByDom(el);
+            if (!chart) return null;
+            const o = chart.getOption();
+            if (!o.series || !o.series.length || !o.series[0].data || !o.series[0].data.length) return null;
+            if ('{kind}' === 'pie') return {{kind: '{kind}', pie: o.series[0].data.map(d => [d.name, d.value])}};
+            return {{kind: '{kind}', x: o.xAxis[0].data, y: o.series[0].data}};
+            "#
+        );
+        self.wait_for_js(&format!("a {kind} chart"), &script).await
+    }
+
+    pub async fn wait_for_testid_text(&self, testid: &str) -> String {
+        let script = format!("const e = document.querySelector('[data-testid={testid}]'); return e ? e.textContent : null;");
+        self.wait_for_js(testid, &script).await.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The error shown to the user, as `(code, message)`.
+    pub async fn wait_for_error(&self) -> (String, String) {
+        let script = "const e = document.querySelector('[data-testid=error]'); return e ? [e.getAttribute('data-error-code'), e.textContent] : null;";
+        let value = self.wait_for_js("an error message", script).await;
+        (value[0].as_str().unwrap_or_default().to_owned(), value[1].as_str().unwrap_or_default().to_owned())
+    }
+
+    pub async fn screenshot(&self, path: &Path) {
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(path, png).unwrap();
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

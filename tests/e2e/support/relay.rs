@@ -1,0 +1,80 @@
+//! The relay, in process, on a real socket bound to port 0 before it serves.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use tokio::net::TcpListener;
+use vizkraft_relay::config::{QueryLimits, ServeArgs};
+use vizkraft_relay::state::AppState;
+
+use super::repo_root;
+
+pub struct Relay {
+    pub url: String,
+    pub demo_db: PathBuf,
+    _data_dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Relay {
+    pub async fn start() -> Relay {
+        let dist = std::env::var_os("VIZKRAFT_DIST").map(PathBuf::from).unwrap_or_else(|| repo_root().join("dist"));
+        assert!(
+            dist.join("index.html").exists(),
+            "no built app in {}: run scripts/test (it builds the app with Trunk first)",
+            dist.display()
+        );
+        let data_dir = tempfile::tempdir().unwrap();
+        let demo_db = demo_db().to_owned();
+        let args = ServeArgs {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: data_dir.path().to_owned(),
+            static_dir: Some(dist.clone()),
+            demo: true,
+            demo_path: Some(demo_db.clone()),
+            sqlite_sources: Vec::new(),
+            limits: QueryLimits { row_cap: 1_000_000, statement_timeout_ms: 30_000 },
+        };
+        let state = AppState::open(&args).await.unwrap();
+        let listener = TcpListener::bind(args.listen).await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let (shutdown, stopped) = tokio::sync::oneshot::channel();
+        let router = vizkraft_relay::router(state, Some(&dist));
+        tokio::spawn(vizkraft_relay::serve(listener, router, async {
+            let _ = stopped.await;
+        }));
+        Relay { url, demo_db, _data_dir: data_dir, shutdown: Some(shutdown) }
+    }
+
+    /// Runs SQL directly on the demo database, bypassing the relay, for comparisons.
+    pub async fn direct_rows(&self, sql: &str) -> Vec<sqlx::sqlite::SqliteRow> {
+        let pool = vizkraft_relay::sources::open_read_only(&self.demo_db).await.unwrap();
+        sqlx::query(sql).fetch_all(&pool).await.unwrap()
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// The demo database, generated once and cached under the target directory, keyed by the
+/// generator's fingerprint.
+fn demo_db() -> &'static Path {
+    static DEMO: OnceLock<PathBuf> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let name = format!("demo-{:016x}.sqlite", vizkraft_relay::demo::generator_fingerprint());
+        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+        let target = path.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(vizkraft_relay::demo::ensure(&target)).unwrap();
+        })
+        .join()
+        .unwrap();
+        path
+    })
+}

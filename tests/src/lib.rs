@@ -1,1 +1,0 @@
-//! Support crate for the end-to-end test binary.
