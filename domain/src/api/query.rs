@@ -115,6 +115,7 @@ impl std::fmt::Debug for ResultFrame {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -88,8 +88,7 @@ pub fn choose(columns: &[ResultColumn], sample: &[Vec<Cell>], total_rows: usize)
     if textual.len() == 1 && columns.len() == numeric.len() + 1 {
         let category = textual[0];
         let shares = numeric.len() == 1
-            && total_rows <= MAX_PIE_SLICES
-            && total_rows >= 2
+            && (2..=MAX_PIE_SLICES).contains(&total_rows)
             && sample.iter().all(|row| row.get(numeric[0]).and_then(Cell::as_f64).is_some_and(|v| v >= 0.0));
         let kind = if shares { ChartKind::Pie } else { ChartKind::Bar };
         return ChartSpec { kind, x: Some(category), y: numeric };

@@ -195,6 +195,7 @@ fn is_denied_function(engine: Engine, name: &str) -> bool {
 
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
