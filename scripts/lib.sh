@@ -76,5 +76,8 @@ ensure_echarts() {
 
 build_app() {
   say "Building the browser app (release)"
+  # Trunk builds offline; fetch first what the build needs, std's own dependencies included
+  # when std is built from source. Quick when everything is already in cargo's cache.
+  (cd "$ROOT" && env "${WASM_BUILD_ENV[@]}" cargo fetch --target wasm32-unknown-unknown >/dev/null)
   (cd "$ROOT" && env "${WASM_BUILD_ENV[@]}" trunk build --release --offline)
 }

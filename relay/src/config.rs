@@ -7,7 +7,11 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "vizkraft", version, about = "Ask your database, get a chart. Your rows never leave your infrastructure.")]
+#[command(
+    name = "vizkraft",
+    version,
+    about = "Ask your database, get a chart. Your rows never leave your infrastructure."
+)]
 pub struct Cli {
     /// Log filter in `tracing` syntax (e.g. `info`, `vizkraft_relay=debug`). Logs never carry
     /// query results or credentials at any level.

@@ -51,7 +51,11 @@ pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves.
-pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     axum::serve(listener, router).with_graceful_shutdown(shutdown).await
 }
 

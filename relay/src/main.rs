@@ -16,10 +16,13 @@ fn main() -> std::process::ExitCode {
     let outcome = runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => vizkraft_relay::run_server(args).await,
-            Command::DemoDb { path } => vizkraft_relay::demo::ensure(&path).await.map(|created| {
-                let verb = if created { "created" } else { "already exists:" };
-                println!("demo database {verb} {}", path.display());
-            }).map_err(Into::into),
+            Command::DemoDb { path } => vizkraft_relay::demo::ensure(&path)
+                .await
+                .map(|created| {
+                    let verb = if created { "created" } else { "already exists:" };
+                    println!("demo database {verb} {}", path.display());
+                })
+                .map_err(Into::into),
         }
     });
     match outcome {

@@ -8,7 +8,10 @@ use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Vizkraft relay API", description = "Ask your database, get a chart. Query results are streamed and never stored."),
+    info(
+        title = "Vizkraft relay API",
+        description = "Ask your database, get a chart. Query results are streamed and never stored."
+    ),
     paths(
         crate::sources::list_sources,
         crate::sources::get_source_schema,

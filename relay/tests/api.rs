@@ -1,6 +1,9 @@
 //! The relay's HTTP API driven through the router, without a socket, against the real demo
 //! database.
 
+// Test code throughout: a panic is a failed test with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -70,16 +73,21 @@ impl TestRelay {
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> (StatusCode, T) {
         let (status, body) = self.send(Request::get(path).body(Body::empty()).unwrap()).await;
-        (status, serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{path}: {e}: {}", String::from_utf8_lossy(&body))))
+        (
+            status,
+            serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{path}: {e}: {}", String::from_utf8_lossy(&body))),
+        )
     }
 
     async fn post(&self, path: &str, json: serde_json::Value) -> (StatusCode, Vec<u8>) {
-        let request = Request::post(path).header("content-type", "application/json").body(Body::from(json.to_string())).unwrap();
+        let request =
+            Request::post(path).header("content-type", "application/json").body(Body::from(json.to_string())).unwrap();
         self.send(request).await
     }
 
     async fn ask(&self, question: &str) -> CompileOutcome {
-        let (status, body) = self.post("/api/v1/ask", serde_json::json!({"source_id": "demo", "question": question})).await;
+        let (status, body) =
+            self.post("/api/v1/ask", serde_json::json!({"source_id": "demo", "question": question})).await;
         assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
         serde_json::from_slice::<AskResponse>(&body).unwrap().outcome
     }
@@ -95,7 +103,11 @@ impl TestRelay {
 }
 
 fn rows_of(frames: &[ResultFrame]) -> Vec<Vec<Cell>> {
-    frames.iter().filter_map(|f| if let ResultFrame::Rows { rows } = f { Some(rows.clone()) } else { None }).flatten().collect()
+    frames
+        .iter()
+        .filter_map(|f| if let ResultFrame::Rows { rows } = f { Some(rows.clone()) } else { None })
+        .flatten()
+        .collect()
 }
 
 async fn direct_scalar(sql: &str) -> i64 {
@@ -161,7 +173,9 @@ async fn a_query_streams_columns_rows_and_an_end_frame() {
     let rows = rows_of(&frames);
     assert_eq!(rows.len() as i64, direct_scalar("SELECT count(*) FROM products").await);
     assert_eq!(rows[0][0], Cell::Int(1));
-    let ResultFrame::End { row_count, truncated, .. } = frames.last().unwrap() else { panic!("last frame must be end") };
+    let ResultFrame::End { row_count, truncated, .. } = frames.last().unwrap() else {
+        panic!("last frame must be end")
+    };
     assert_eq!((*row_count as usize, *truncated), (rows.len(), None));
 }
 
@@ -254,6 +268,7 @@ async fn the_openapi_document_describes_every_route() {
 #[tokio::test]
 async fn api_responses_are_never_cached() {
     let relay = TestRelay::default().await;
-    let response = relay.app.clone().oneshot(Request::get("/api/v1/sources").body(Body::empty()).unwrap()).await.unwrap();
+    let response =
+        relay.app.clone().oneshot(Request::get("/api/v1/sources").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(response.headers()["cache-control"], "no-store");
 }

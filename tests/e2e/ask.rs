@@ -12,14 +12,24 @@ fn as_f64(v: &serde_json::Value) -> f64 {
 /// Checks a cartesian chart against `SELECT label, value …` run directly on the database.
 async fn assert_chart_matches_sql(relay: &Relay, chart: &serde_json::Value, sql: &str) {
     let rows = relay.direct_rows(sql).await;
-    let labels: Vec<String> = chart["x"].as_array().unwrap().iter().map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())).collect();
+    let labels: Vec<String> = chart["x"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
+        .collect();
     let values: Vec<f64> = chart["y"].as_array().unwrap().iter().map(as_f64).collect();
     assert_eq!(labels.len(), rows.len(), "the chart has {} points, the SQL {} rows", labels.len(), rows.len());
     for (i, row) in rows.iter().enumerate() {
-        let label: String = row.try_get::<String, _>(0).or_else(|_| row.try_get::<i64, _>(0).map(|n| n.to_string())).unwrap();
+        let label: String =
+            row.try_get::<String, _>(0).or_else(|_| row.try_get::<i64, _>(0).map(|n| n.to_string())).unwrap();
         let value: f64 = row.try_get::<f64, _>(1).or_else(|_| row.try_get::<i64, _>(1).map(|n| n as f64)).unwrap();
         assert_eq!(labels[i], label, "label of point {i}");
-        assert!((values[i] - value).abs() < 1e-6 * value.abs().max(1.0), "point {i} ({label}): chart {} vs SQL {value}", values[i]);
+        assert!(
+            (values[i] - value).abs() < 1e-6 * value.abs().max(1.0),
+            "point {i} ({label}): chart {} vs SQL {value}",
+            values[i]
+        );
     }
 }
 

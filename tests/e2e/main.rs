@@ -1,5 +1,8 @@
 //! One end-to-end test binary: the real relay on a real socket, the built app, and a real
 //! headless Chromium driven through chromedriver. `scripts/test` builds the app first.
 
+// Test code throughout: a panic is a failed test with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod ask;
 mod support;

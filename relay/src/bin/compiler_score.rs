@@ -51,7 +51,8 @@ async fn main() -> anyhow::Result<()> {
     let mut databases = BTreeMap::new();
     databases.insert("demo".to_owned(), demo_db);
 
-    let mut sets = vec![("demo (ours)", read_questions(&root.join("domain/tests/questions/demo.jsonl"), Some("demo"))?)];
+    let mut sets =
+        vec![("demo (ours)", read_questions(&root.join("domain/tests/questions/demo.jsonl"), Some("demo"))?)];
     let spider = shared.join("datasets/spider-questions.jsonl");
     if spider.exists() {
         for name in ["chinook", "world_1", "car_1"] {
@@ -111,7 +112,8 @@ fn read_questions(path: &Path, db: Option<&str>) -> anyhow::Result<Vec<Question>
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
-            let mut q: Question = serde_json::from_str(l).with_context(|| format!("bad line in {}: {l}", path.display()))?;
+            let mut q: Question =
+                serde_json::from_str(l).with_context(|| format!("bad line in {}: {l}", path.display()))?;
             if q.db.is_none() {
                 q.db = db.map(str::to_owned);
             }

@@ -290,11 +290,15 @@ async fn flush_orders(tx: &mut SqliteConnection, rows: &mut Vec<OrderRow>) -> Re
     if rows.is_empty() {
         return Ok(());
     }
-    let mut qb = sqlx::QueryBuilder::new(
-        "INSERT INTO orders (id, customer_id, employee_id, order_date, status, total_amount) ",
-    );
+    let mut qb =
+        sqlx::QueryBuilder::new("INSERT INTO orders (id, customer_id, employee_id, order_date, status, total_amount) ");
     qb.push_values(rows.drain(..), |mut b, (id, customer, employee, date, status, total)| {
-        b.push_bind(id).push_bind(customer).push_bind(employee).push_bind(date.to_string()).push_bind(status).push_bind(total);
+        b.push_bind(id)
+            .push_bind(customer)
+            .push_bind(employee)
+            .push_bind(date.to_string())
+            .push_bind(status)
+            .push_bind(total);
     });
     qb.build().execute(&mut *tx).await.map(|_| ())
 }
@@ -307,7 +311,13 @@ async fn flush_lines(tx: &mut SqliteConnection, rows: &mut Vec<LineRow>) -> Resu
         "INSERT INTO order_lines (id, order_id, product_id, quantity, unit_price, discount, line_total) ",
     );
     qb.push_values(rows.drain(..), |mut b, (id, order, product, quantity, price, discount, total)| {
-        b.push_bind(id).push_bind(order).push_bind(product).push_bind(quantity).push_bind(price).push_bind(discount).push_bind(total);
+        b.push_bind(id)
+            .push_bind(order)
+            .push_bind(product)
+            .push_bind(quantity)
+            .push_bind(price)
+            .push_bind(discount)
+            .push_bind(total);
     });
     qb.build().execute(&mut *tx).await.map(|_| ())
 }
@@ -321,7 +331,9 @@ fn round2(x: f64) -> f64 {
 pub fn generator_fingerprint() -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    for source in [include_str!("mod.rs"), include_str!("names.rs"), include_str!("calendar.rs"), include_str!("schema.sql")] {
+    for source in
+        [include_str!("mod.rs"), include_str!("names.rs"), include_str!("calendar.rs"), include_str!("schema.sql")]
+    {
         source.hash(&mut hasher);
     }
     hasher.finish()

@@ -24,7 +24,11 @@ pub const REGIONS: [Region; 4] = [
         name: "North America",
         weight: 0.38,
         countries: &[
-            country("United States", 0.75, &["New York", "Chicago", "Austin", "Seattle", "Boston", "Denver", "Atlanta"]),
+            country(
+                "United States",
+                0.75,
+                &["New York", "Chicago", "Austin", "Seattle", "Boston", "Denver", "Atlanta"],
+            ),
             country("Canada", 0.18, &["Toronto", "Vancouver", "Montreal", "Calgary"]),
             country("Mexico", 0.07, &["Mexico City", "Monterrey", "Guadalajara"]),
         ],
@@ -74,34 +78,100 @@ pub struct Category {
 }
 
 pub const CATEGORIES: [Category; 8] = [
-    Category { name: "Office Supplies", price_range: (2.0, 40.0), items: &["Copy Paper", "Gel Pens", "Sticky Notes", "Binder", "Stapler", "Desk Organizer"] },
-    Category { name: "Furniture", price_range: (80.0, 900.0), items: &["Office Chair", "Standing Desk", "Bookcase", "Filing Cabinet", "Meeting Table"] },
-    Category { name: "Electronics", price_range: (60.0, 1400.0), items: &["Laptop", "Monitor", "Docking Station", "Headset", "Webcam", "Tablet"] },
-    Category { name: "Software", price_range: (30.0, 600.0), items: &["Office Suite", "Antivirus", "Design Suite", "Backup Service"] },
-    Category { name: "Networking", price_range: (40.0, 1200.0), items: &["Router", "Switch", "Access Point", "Firewall"] },
-    Category { name: "Storage", price_range: (50.0, 800.0), items: &["SSD", "NAS", "External Drive", "Tape Cartridge"] },
-    Category { name: "Printing", price_range: (15.0, 700.0), items: &["Laser Printer", "Toner", "Ink Cartridge", "Label Printer"] },
-    Category { name: "Safety", price_range: (5.0, 150.0), items: &["First Aid Kit", "Safety Glasses", "Fire Extinguisher"] },
+    Category {
+        name: "Office Supplies",
+        price_range: (2.0, 40.0),
+        items: &["Copy Paper", "Gel Pens", "Sticky Notes", "Binder", "Stapler", "Desk Organizer"],
+    },
+    Category {
+        name: "Furniture",
+        price_range: (80.0, 900.0),
+        items: &["Office Chair", "Standing Desk", "Bookcase", "Filing Cabinet", "Meeting Table"],
+    },
+    Category {
+        name: "Electronics",
+        price_range: (60.0, 1400.0),
+        items: &["Laptop", "Monitor", "Docking Station", "Headset", "Webcam", "Tablet"],
+    },
+    Category {
+        name: "Software",
+        price_range: (30.0, 600.0),
+        items: &["Office Suite", "Antivirus", "Design Suite", "Backup Service"],
+    },
+    Category {
+        name: "Networking",
+        price_range: (40.0, 1200.0),
+        items: &["Router", "Switch", "Access Point", "Firewall"],
+    },
+    Category {
+        name: "Storage",
+        price_range: (50.0, 800.0),
+        items: &["SSD", "NAS", "External Drive", "Tape Cartridge"],
+    },
+    Category {
+        name: "Printing",
+        price_range: (15.0, 700.0),
+        items: &["Laser Printer", "Toner", "Ink Cartridge", "Label Printer"],
+    },
+    Category {
+        name: "Safety",
+        price_range: (5.0, 150.0),
+        items: &["First Aid Kit", "Safety Glasses", "Fire Extinguisher"],
+    },
 ];
 
 pub const FIRST_NAMES: &[&str] = &[
-    "Ava", "Ben", "Chloé", "Daniel", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kara", "Liam",
-    "Maya", "Noah", "Olga", "Pablo", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wei", "Yara", "Zoe",
+    "Ava", "Ben", "Chloé", "Daniel", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kara", "Liam", "Maya",
+    "Noah", "Olga", "Pablo", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wei", "Yara", "Zoe",
 ];
 
 pub const LAST_NAMES: &[&str] = &[
-    "Andersson", "Brown", "Costa", "Dubois", "Evans", "Fischer", "García", "Hoffmann", "Ito", "Jensen",
-    "Kowalski", "Lopez", "Martin", "Nakamura", "Okafor", "Patel", "Rossi", "Schmidt", "Tanaka", "Weber",
+    "Andersson",
+    "Brown",
+    "Costa",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "García",
+    "Hoffmann",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Lopez",
+    "Martin",
+    "Nakamura",
+    "Okafor",
+    "Patel",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Weber",
 ];
 
 const COMPANY_FIRST: &[&str] = &[
-    "Acme", "Blue", "Cedar", "Delta", "Echo", "Falcon", "Granite", "Harbor", "Iron", "Juniper", "Kite",
-    "Lumen", "Maple", "North", "Orbit", "Pine", "Quartz", "River", "Summit", "Terra", "Union", "Vertex",
-    "Willow", "Zenith", "Atlas", "Beacon", "Copper", "Drift", "Ember", "Fjord",
+    "Acme", "Blue", "Cedar", "Delta", "Echo", "Falcon", "Granite", "Harbor", "Iron", "Juniper", "Kite", "Lumen",
+    "Maple", "North", "Orbit", "Pine", "Quartz", "River", "Summit", "Terra", "Union", "Vertex", "Willow", "Zenith",
+    "Atlas", "Beacon", "Copper", "Drift", "Ember", "Fjord",
 ];
 const COMPANY_SECOND: &[&str] = &[
-    "Logistics", "Labs", "Foods", "Health", "Capital", "Works", "Systems", "Studios", "Energy", "Retail",
-    "Partners", "Robotics", "Media", "Analytics", "Builders", "Outfitters", "Pharma", "Motors",
+    "Logistics",
+    "Labs",
+    "Foods",
+    "Health",
+    "Capital",
+    "Works",
+    "Systems",
+    "Studios",
+    "Energy",
+    "Retail",
+    "Partners",
+    "Robotics",
+    "Media",
+    "Analytics",
+    "Builders",
+    "Outfitters",
+    "Pharma",
+    "Motors",
 ];
 const COMPANY_SUFFIX: &[&str] = &["Inc.", "Ltd", "GmbH", "Group", "Co.", "LLC", "AG", "SA"];
 

@@ -27,9 +27,9 @@ pub async fn stream(mut conn: PoolConnection<Sqlite>, sql: String, limits: Query
     let deadline = started + limits.statement_timeout();
     let watcher = frames.clone();
     match conn.lock_handle().await {
-        Ok(mut handle) => handle.set_progress_handler(PROGRESS_STEPS, move || {
-            Instant::now() < deadline && !watcher.is_closed()
-        }),
+        Ok(mut handle) => {
+            handle.set_progress_handler(PROGRESS_STEPS, move || Instant::now() < deadline && !watcher.is_closed())
+        }
         Err(e) => {
             tracing::warn!(error = %e, "cannot install the query watchdog");
             let _ = frames.send(&error_frame(ErrorCode::SourceUnreachable, "The data source is not available.")).await;
@@ -58,7 +58,10 @@ pub async fn stream(mut conn: PoolConnection<Sqlite>, sql: String, limits: Query
             tracing::info!(elapsed_ms, "query stopped by the statement timeout");
             error_frame(
                 ErrorCode::QueryTimeout,
-                &format!("The query ran longer than the statement timeout of {} ms and was stopped.", limits.statement_timeout_ms),
+                &format!(
+                    "The query ran longer than the statement timeout of {} ms and was stopped.",
+                    limits.statement_timeout_ms
+                ),
             )
         }
         Err(Failure::Database(e)) => {
@@ -167,7 +170,9 @@ fn cell(value: SqliteValueRef<'_>) -> Result<Cell, sqlx::Error> {
     let decoded = match class.as_str() {
         "INTEGER" => <i64 as Decode<Sqlite>>::decode(value).map(Cell::Int),
         "REAL" => <f64 as Decode<Sqlite>>::decode(value).map(Cell::Float),
-        "BLOB" => <Vec<u8> as Decode<Sqlite>>::decode(value).map(|b| Cell::Text(format!("(binary, {} bytes)", b.len()))),
+        "BLOB" => {
+            <Vec<u8> as Decode<Sqlite>>::decode(value).map(|b| Cell::Text(format!("(binary, {} bytes)", b.len())))
+        }
         _ => <String as Decode<Sqlite>>::decode(value).map(Cell::Text),
     };
     decoded.map_err(sqlx::Error::Decode)

@@ -73,7 +73,11 @@ async fn foreign_keys(pool: &SqlitePool, table: &str) -> Result<Vec<ForeignKey>,
             }
             _ => keys.push((
                 id,
-                ForeignKey { columns: vec![from], referenced_table: referenced, referenced_columns: to.into_iter().collect() },
+                ForeignKey {
+                    columns: vec![from],
+                    referenced_table: referenced,
+                    referenced_columns: to.into_iter().collect(),
+                },
             )),
         }
     }

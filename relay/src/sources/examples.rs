@@ -20,7 +20,9 @@ pub fn suggest(model: &SchemaModel) -> Vec<String> {
     }
     for table in &model.tables {
         let category = table.columns.iter().find(|c| {
-            c.kind == ColumnKind::Text && !table.primary_key.contains(&c.name) && !c.name.to_lowercase().contains("name")
+            c.kind == ColumnKind::Text
+                && !table.primary_key.contains(&c.name)
+                && !c.name.to_lowercase().contains("name")
         });
         if let Some(category) = category {
             questions.push(format!("number of {} per {}", words(&table.name), words(&category.name)));

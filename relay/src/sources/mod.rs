@@ -25,9 +25,7 @@ pub use sqlite::open_read_only;
 pub const DEMO_SOURCE_ID: &str = "demo";
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/sources", get(list_sources))
-        .route("/sources/{id}/schema", get(get_source_schema))
+    Router::new().route("/sources", get(list_sources)).route("/sources/{id}/schema", get(get_source_schema))
 }
 
 /// One queryable source: its public summary and its connection pool.
@@ -68,12 +66,20 @@ impl SourceRegistry {
         examples: Option<Vec<String>>,
     ) -> anyhow::Result<()> {
         let path = path.canonicalize().with_context(|| format!("cannot open SQLite source {}", path.display()))?;
-        let pool = open_read_only(&path).await.with_context(|| format!("cannot open SQLite source {}", path.display()))?;
-        let model = schema::index_sqlite(&pool).await.with_context(|| format!("cannot read the catalog of {}", path.display()))?;
+        let pool =
+            open_read_only(&path).await.with_context(|| format!("cannot open SQLite source {}", path.display()))?;
+        let model = schema::index_sqlite(&pool)
+            .await
+            .with_context(|| format!("cannot read the catalog of {}", path.display()))?;
         upsert_source(meta, id, name, Engine::Sqlite, &path).await?;
         schema::save_snapshot(meta, id, &model).await?;
         let example_questions = examples.unwrap_or_else(|| examples::suggest(&model));
-        let summary = SourceSummary { id: SourceId(id.to_owned()), name: name.to_owned(), engine: Engine::Sqlite, example_questions };
+        let summary = SourceSummary {
+            id: SourceId(id.to_owned()),
+            name: name.to_owned(),
+            engine: Engine::Sqlite,
+            example_questions,
+        };
         self.sources.insert(summary.id.clone(), Source { summary, pool });
         Ok(())
     }
@@ -99,11 +105,17 @@ pub fn source_id_for(path: &Path) -> String {
     let stem = path.file_stem().map(|s| s.to_string_lossy().to_lowercase()).unwrap_or_default();
     let id: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     let id = id.trim_matches('-').to_owned();
-    if id.is_empty() { "source".to_owned() } else { id }
+    if id.is_empty() {
+        "source".to_owned()
+    } else {
+        id
+    }
 }
 
 pub fn display_name_for(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| PathBuf::from(path).display().to_string())
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| PathBuf::from(path).display().to_string())
 }
 
 #[utoipa::path(get, path = "/api/v1/sources", tag = "sources",

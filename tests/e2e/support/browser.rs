@@ -52,7 +52,11 @@ impl Browser {
         let started = Instant::now();
         let client = loop {
             let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector).capabilities(capabilities.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+            match ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
                 Ok(client) => break client,
                 Err(e) if started.elapsed() < Duration::from_secs(20) => {
                     let _ = e;
@@ -124,7 +128,8 @@ impl Browser {
     }
 
     pub async fn wait_for_testid_text(&self, testid: &str) -> String {
-        let script = format!("const e = document.querySelector('[data-testid={testid}]'); return e ? e.textContent : null;");
+        let script =
+            format!("const e = document.querySelector('[data-testid={testid}]'); return e ? e.textContent : null;");
         self.wait_for_js(testid, &script).await.as_str().unwrap_or_default().to_owned()
     }
 
@@ -135,7 +140,10 @@ impl Browser {
         (value[0].as_str().unwrap_or_default().to_owned(), value[1].as_str().unwrap_or_default().to_owned())
     }
 
+    /// Saves a screenshot once ECharts' entry animation (1 s by default) has played, so the
+    /// picture shows the finished chart.
     pub async fn screenshot(&self, path: &Path) {
+        tokio::time::sleep(Duration::from_millis(1200)).await;
         let png = self.client.screenshot().await.unwrap();
         std::fs::write(path, png).unwrap();
     }

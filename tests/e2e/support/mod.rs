@@ -15,7 +15,8 @@ pub fn repo_root() -> PathBuf {
 
 /// Where tests leave screenshots; `VIZKRAFT_TEST_OUTPUT` overrides.
 pub fn output_dir() -> PathBuf {
-    let dir = std::env::var_os("VIZKRAFT_TEST_OUTPUT").map(PathBuf::from).unwrap_or_else(|| repo_root().join("test-output"));
+    let dir =
+        std::env::var_os("VIZKRAFT_TEST_OUTPUT").map(PathBuf::from).unwrap_or_else(|| repo_root().join("test-output"));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

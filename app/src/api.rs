@@ -1,0 +1,330 @@
+//! The app's only HTTP: typed calls to the relay's `/api/v1` routes, including the streamed
+//! query result, which is read incrementally and never buffered whole.
+
+use futures::StreamExt;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use vizkraft_domain::api::ask::{AskRequest, AskResponse};
+use vizkraft_domain::api::query::{QueryRequest, ResultFrame};
+use vizkraft_domain::api::sources::{ListSourcesResponse, SourceId, SourceSchemaResponse};
+use vizkraft_domain::api::API_PREFIX;
+use vizkraft_domain::ApiError;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal, Headers, RequestCache, RequestInit, Response};
+
+/// Why a call to the relay did not give the app what it asked for. Pages show every variant;
+/// none is ever turned into an empty state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClientError {
+    /// The relay refused with its own error body; `code` is the stable contract.
+    Api(ApiError),
+    /// A non-2xx answer without an `ApiError` body (a proxy in between, a crashed relay).
+    Status { status: u16, body: String },
+    /// `fetch` itself failed: the relay is down, the network is gone, or the connection broke.
+    Network(String),
+    /// A 2xx body that does not match the shared wire types: relay and app are out of step.
+    Decode(String),
+    /// The result stream closed before its `End` or `Error` frame.
+    Incomplete,
+    /// The request was aborted on purpose (Cancel, a new run, leaving the page).
+    Cancelled,
+}
+
+impl ClientError {
+    /// Machine-readable code, shown in `data-error-code`: the relay's `ErrorCode` wire name for
+    /// API errors, so tests and users see the same word the relay logged.
+    pub fn code(&self) -> String {
+        match self {
+            ClientError::Api(error) => match serde_json::to_value(error.code) {
+                Ok(serde_json::Value::String(name)) => name,
+                _ => "internal".to_owned(),
+            },
+            ClientError::Status { status, .. } => format!("http_{status}"),
+            ClientError::Network(_) => "network".to_owned(),
+            ClientError::Decode(_) => "bad_response".to_owned(),
+            ClientError::Incomplete => "stream_incomplete".to_owned(),
+            ClientError::Cancelled => "cancelled".to_owned(),
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            ClientError::Api(error) => error.message.clone(),
+            ClientError::Status { status, body } if body.trim().is_empty() => {
+                format!("The relay answered with HTTP status {status}.")
+            }
+            ClientError::Status { status, body } => format!("The relay answered with HTTP status {status}: {body}"),
+            ClientError::Network(detail) => format!("The Vizkraft relay could not be reached ({detail})."),
+            ClientError::Decode(detail) => format!("The relay's answer could not be read: {detail}"),
+            ClientError::Incomplete => "The result stream ended before the query finished.".to_owned(),
+            ClientError::Cancelled => "The query was cancelled.".to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+/// Cancels one in-flight request. Aborting the fetch closes the connection, which is how the
+/// relay learns to stop the database query. Clones share one controller.
+#[derive(Clone)]
+pub struct Abort(AbortController);
+
+impl Abort {
+    pub fn new() -> Result<Self, ClientError> {
+        AbortController::new().map(Abort).map_err(|e| ClientError::Network(js_message(&e)))
+    }
+
+    pub fn abort(&self) {
+        self.0.abort();
+    }
+
+    fn signal(&self) -> AbortSignal {
+        self.0.signal()
+    }
+
+    fn aborted(&self) -> bool {
+        self.0.signal().aborted()
+    }
+}
+
+pub async fn list_sources() -> Result<ListSourcesResponse, ClientError> {
+    get_json(&format!("{API_PREFIX}/sources")).await
+}
+
+pub async fn source_schema(id: &SourceId) -> Result<SourceSchemaResponse, ClientError> {
+    get_json(&format!("{API_PREFIX}/sources/{}/schema", encode_path_segment(&id.0))).await
+}
+
+pub async fn ask(request: &AskRequest, abort: &Abort) -> Result<AskResponse, ClientError> {
+    let response = send("POST", &format!("{API_PREFIX}/ask"), Some(request), Some(abort)).await?;
+    read_json(&response, Some(abort)).await
+}
+
+/// Runs SQL and hands each [`ResultFrame`] to `on_frame` as soon as its line has arrived.
+/// Returns `Ok` once the terminal `End` or `Error` frame was delivered. A guard rejection
+/// (the relay's 4xx before streaming starts) comes back as `Err(ClientError::Api)`.
+pub async fn run_query(
+    request: &QueryRequest,
+    abort: &Abort,
+    mut on_frame: impl FnMut(ResultFrame),
+) -> Result<(), ClientError> {
+    let response = send("POST", &format!("{API_PREFIX}/query"), Some(request), Some(abort)).await?;
+    let body = response.body().ok_or_else(|| ClientError::Decode("the result has no body".to_owned()))?;
+    let mut chunks = wasm_streams::ReadableStream::from_raw(body).into_stream();
+    let mut lines = LineSplitter::default();
+    let mut finished = false;
+    let mut deliver = |line: &[u8], finished: &mut bool| -> Result<(), ClientError> {
+        let frame = parse_frame(line)?;
+        if let Some(frame) = frame {
+            *finished |= matches!(frame, ResultFrame::End { .. } | ResultFrame::Error { .. });
+            on_frame(frame);
+        }
+        Ok(())
+    };
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|e| {
+            if abort.aborted() {
+                ClientError::Cancelled
+            } else {
+                ClientError::Network(js_message(&e))
+            }
+        })?;
+        let bytes = js_sys::Uint8Array::new(&chunk).to_vec();
+        for line in lines.push(&bytes) {
+            deliver(&line, &mut finished)?;
+        }
+    }
+    if let Some(rest) = lines.finish() {
+        deliver(&rest, &mut finished)?;
+    }
+    if abort.aborted() {
+        Err(ClientError::Cancelled)
+    } else if finished {
+        Ok(())
+    } else {
+        Err(ClientError::Incomplete)
+    }
+}
+
+/// Parses one NDJSON line; blank lines (a trailing `\r`, keep-alives) carry no frame.
+fn parse_frame(line: &[u8]) -> Result<Option<ResultFrame>, ClientError> {
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(line).map(Some).map_err(|e| ClientError::Decode(format!("a result frame: {e}")))
+}
+
+/// Splits a byte stream into lines. Network chunks end anywhere, even inside a multi-byte
+/// UTF-8 character, so bytes are kept until their `\n` arrives and only whole lines are decoded.
+#[derive(Default)]
+struct LineSplitter {
+    pending: Vec<u8>,
+}
+
+impl LineSplitter {
+    fn push(&mut self, chunk: &[u8]) -> Vec<Vec<u8>> {
+        let mut lines = Vec::new();
+        let mut rest = chunk;
+        while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+            let mut line = std::mem::take(&mut self.pending);
+            line.extend_from_slice(&rest[..end]);
+            lines.push(line);
+            rest = &rest[end + 1..];
+        }
+        self.pending.extend_from_slice(rest);
+        lines
+    }
+
+    /// What is left after the stream closed: a last line without its newline.
+    fn finish(self) -> Option<Vec<u8>> {
+        (!self.pending.is_empty()).then_some(self.pending)
+    }
+}
+
+async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ClientError> {
+    let response = send::<()>("GET", url, None, None).await?;
+    read_json(&response, None).await
+}
+
+async fn send<B: Serialize>(
+    method: &str,
+    url: &str,
+    body: Option<&B>,
+    abort: Option<&Abort>,
+) -> Result<Response, ClientError> {
+    let network = |e: JsValue| ClientError::Network(js_message(&e));
+    let window = web_sys::window().ok_or_else(|| ClientError::Network("no browser window".to_owned()))?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    // Results must not outlive the page, so keep them out of the browser's HTTP cache too.
+    init.set_cache(RequestCache::NoStore);
+    let headers = Headers::new().map_err(network)?;
+    headers.set("Accept", "application/json, application/x-ndjson").map_err(network)?;
+    if let Some(body) = body {
+        let json = serde_json::to_string(body).map_err(|e| ClientError::Decode(e.to_string()))?;
+        headers.set("Content-Type", "application/json").map_err(network)?;
+        init.set_body(&JsValue::from_str(&json));
+    }
+    init.set_headers(&headers);
+    if let Some(abort) = abort {
+        init.set_signal(Some(&abort.signal()));
+    }
+    let fetched = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await;
+    let response: Response = match fetched {
+        Ok(value) => value.dyn_into().map_err(network)?,
+        Err(_) if abort.is_some_and(Abort::aborted) => return Err(ClientError::Cancelled),
+        Err(e) => return Err(network(e)),
+    };
+    if response.ok() {
+        Ok(response)
+    } else {
+        Err(error_from(&response, abort).await)
+    }
+}
+
+async fn read_text(response: &Response, abort: Option<&Abort>) -> Result<String, ClientError> {
+    let promise = response.text().map_err(|e| ClientError::Network(js_message(&e)))?;
+    match JsFuture::from(promise).await {
+        Ok(text) => Ok(text.as_string().unwrap_or_default()),
+        Err(_) if abort.is_some_and(Abort::aborted) => Err(ClientError::Cancelled),
+        Err(e) => Err(ClientError::Network(js_message(&e))),
+    }
+}
+
+async fn read_json<T: DeserializeOwned>(response: &Response, abort: Option<&Abort>) -> Result<T, ClientError> {
+    let text = read_text(response, abort).await?;
+    serde_json::from_str(&text).map_err(|e| ClientError::Decode(e.to_string()))
+}
+
+async fn error_from(response: &Response, abort: Option<&Abort>) -> ClientError {
+    let status = response.status();
+    match read_text(response, abort).await {
+        Ok(text) => match serde_json::from_str::<ApiError>(&text) {
+            Ok(error) => ClientError::Api(error),
+            Err(_) => ClientError::Status { status, body: text.chars().take(300).collect() },
+        },
+        Err(error) => error,
+    }
+}
+
+/// Source ids come from the relay, but one with a `/` or `?` must still address one path segment.
+fn encode_path_segment(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn js_message(value: &JsValue) -> String {
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        String::from(error.message())
+    } else if let Some(text) = value.as_string() {
+        text
+    } else {
+        "unknown error".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vizkraft_domain::ErrorCode;
+
+    #[test]
+    fn lines_split_across_chunks_are_joined() {
+        let mut splitter = LineSplitter::default();
+        assert!(splitter.push(b"{\"a\":").is_empty());
+        assert_eq!(splitter.push(b"1}\n{\"b\""), vec![b"{\"a\":1}".to_vec()]);
+        assert_eq!(splitter.push(b":2}\n\n"), vec![b"{\"b\":2}".to_vec(), Vec::new()]);
+        assert_eq!(splitter.finish(), None);
+    }
+
+    #[test]
+    fn a_multibyte_character_split_between_chunks_survives() {
+        let line = "{\"frame\":\"rows\",\"rows\":[[\"Zürich\"]]}\n".as_bytes();
+        let cut = line.iter().position(|&b| b == 0xC3).unwrap() + 1;
+        let mut splitter = LineSplitter::default();
+        let mut lines = splitter.push(&line[..cut]);
+        lines.extend(splitter.push(&line[cut..]));
+        assert_eq!(lines.len(), 1);
+        let frame = parse_frame(&lines[0]).unwrap().unwrap();
+        assert_eq!(
+            frame,
+            ResultFrame::Rows { rows: vec![vec![vizkraft_domain::api::query::Cell::Text("Zürich".into())]] }
+        );
+    }
+
+    #[test]
+    fn a_last_line_without_newline_is_kept() {
+        let mut splitter = LineSplitter::default();
+        assert!(splitter.push(b"{\"frame\":\"end\"").is_empty());
+        assert_eq!(splitter.finish(), Some(b"{\"frame\":\"end\"".to_vec()));
+    }
+
+    #[test]
+    fn blank_lines_carry_no_frame_and_garbage_is_a_decode_error() {
+        assert_eq!(parse_frame(b" \r").unwrap(), None);
+        assert!(matches!(parse_frame(b"not json"), Err(ClientError::Decode(_))));
+    }
+
+    #[test]
+    fn api_errors_show_the_relays_code() {
+        let error = ClientError::Api(ApiError::new(ErrorCode::ReadOnlyViolation, "no"));
+        assert_eq!(error.code(), "read_only_violation");
+        assert_eq!(ClientError::Status { status: 502, body: String::new() }.code(), "http_502");
+    }
+
+    #[test]
+    fn path_segments_are_percent_encoded() {
+        assert_eq!(encode_path_segment("demo_shop-1"), "demo_shop-1");
+        assert_eq!(encode_path_segment("a/b c"), "a%2Fb%20c");
+    }
+}
