@@ -1,6 +1,7 @@
 //! The Vizkraft relay as a library: `router` and `serve` are what `main.rs` boots and what
 //! the tests drive.
 
+pub mod accuracy;
 pub mod ask;
 pub mod config;
 pub mod demo;

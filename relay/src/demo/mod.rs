@@ -339,6 +339,14 @@ pub fn generator_fingerprint() -> u64 {
     hasher.finish()
 }
 
+/// The demo database inside `dir`, named by the generator's fingerprint and created if
+/// absent: tests and the compiler score keep one copy across runs instead of regenerating.
+pub async fn cached_in(dir: &Path) -> Result<std::path::PathBuf, sqlx::Error> {
+    let path = dir.join(format!("demo-{:016x}.sqlite", generator_fingerprint()));
+    ensure(&path).await?;
+    Ok(path)
+}
+
 /// Name of the demo source as users see it.
 pub const SOURCE_NAME: &str = "Demo: Northpeak Supply";
 

@@ -61,20 +61,16 @@ impl Drop for Relay {
     }
 }
 
-/// The demo database, generated once and cached under the target directory, keyed by the
-/// generator's fingerprint.
+/// The demo database, generated once and kept under the target directory.
 fn demo_db() -> &'static Path {
     static DEMO: OnceLock<PathBuf> = OnceLock::new();
     DEMO.get_or_init(|| {
-        let name = format!("demo-{:016x}.sqlite", vizkraft_relay::demo::generator_fingerprint());
-        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-        let target = path.clone();
-        std::thread::spawn(move || {
+        // Generated on a thread of its own: each test has its own runtime, the file is shared.
+        std::thread::spawn(|| {
             let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(vizkraft_relay::demo::ensure(&target)).unwrap();
+            rt.block_on(vizkraft_relay::demo::cached_in(Path::new(env!("CARGO_TARGET_TMPDIR")))).unwrap()
         })
         .join()
-        .unwrap();
-        path
+        .unwrap()
     })
 }
