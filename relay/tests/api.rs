@@ -268,3 +268,25 @@ async fn api_responses_are_never_cached() {
         relay.app.clone().oneshot(Request::get("/api/v1/sources").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(response.headers()["cache-control"], "no-store");
 }
+
+#[tokio::test]
+async fn a_client_that_goes_away_stops_its_query_and_frees_the_connection() {
+    // Every connection of the source's pool busy with a query that would run for a minute…
+    let relay = TestRelay::start(QueryLimits { row_cap: 1_000_000, statement_timeout_ms: 60_000 }).await;
+    let endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n";
+    let mut abandoned = Vec::new();
+    for _ in 0..vizkraft_relay::sources::MAX_CONNECTIONS_PER_SOURCE {
+        let request = Request::post("/api/v1/query")
+            .header("content-type", "application/json")
+            .body(Body::from(serde_json::json!({"source_id": "demo", "sql": endless}).to_string()))
+            .unwrap();
+        let response = relay.app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        abandoned.push(response);
+    }
+    // …then every client hangs up. If the queries kept running, the next query would wait for a
+    // connection until the pool's acquire timeout and fail.
+    drop(abandoned);
+    let frames = relay.query("SELECT count(*) FROM regions").await.unwrap();
+    assert_eq!(rows_of(&frames), vec![vec![Cell::Int(4)]]);
+}

@@ -51,7 +51,11 @@ pub async fn run_query(
     guard::check(&request.sql, source.engine())?;
     let connection = source.pool.acquire().await.map_err(|e| {
         tracing::warn!(source = %source.summary.id, error = %e, "cannot open source");
-        RelayError::Query(ApiError::new(ErrorCode::SourceUnreachable, "The data source cannot be opened right now."))
+        let message = match e {
+            sqlx::Error::PoolTimedOut => "Every connection to this data source is busy; try again in a moment.",
+            _ => "The data source cannot be opened right now.",
+        };
+        RelayError::Query(ApiError::new(ErrorCode::SourceUnreachable, message))
     })?;
 
     let (frames, receiver) = mpsc::channel(FRAMES_IN_FLIGHT);

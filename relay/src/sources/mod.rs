@@ -21,6 +21,9 @@ use crate::state::{AppState, MetaStore};
 
 pub use sqlite::open_read_only;
 
+/// Concurrent queries per source; more wait for a free connection.
+pub const MAX_CONNECTIONS_PER_SOURCE: u32 = 4;
+
 /// Id of the embedded demo database.
 pub const DEMO_SOURCE_ID: &str = "demo";
 

@@ -21,7 +21,7 @@ pub async fn open_read_only(path: &Path) -> Result<sqlx::SqlitePool, sqlx::Error
         .pragma("trusted_schema", "OFF")
         .disable_statement_logging();
     SqlitePoolOptions::new()
-        .max_connections(4)
+        .max_connections(super::MAX_CONNECTIONS_PER_SOURCE)
         .min_connections(0)
         .idle_timeout(std::time::Duration::from_secs(300))
         .connect_with(options)
