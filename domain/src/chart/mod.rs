@@ -18,14 +18,8 @@ pub enum ChartKind {
 }
 
 impl ChartKind {
-    pub const ALL: [ChartKind; 6] = [
-        ChartKind::Line,
-        ChartKind::Bar,
-        ChartKind::Pie,
-        ChartKind::Scatter,
-        ChartKind::BigNumber,
-        ChartKind::Table,
-    ];
+    pub const ALL: [ChartKind; 6] =
+        [ChartKind::Line, ChartKind::Bar, ChartKind::Pie, ChartKind::Scatter, ChartKind::BigNumber, ChartKind::Table];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -62,15 +56,11 @@ const MAX_PIE_SLICES: usize = 6;
 /// a pie for a few non-negative shares, a bar for other categories, a scatter for two measures,
 /// and a table for everything else. `sample` is the first rows received; `total_rows` counts all.
 pub fn choose(columns: &[ResultColumn], sample: &[Vec<Cell>], total_rows: usize) -> ChartSpec {
-    let numeric: Vec<usize> = (0..columns.len())
-        .filter(|&i| effective_kind(columns, sample, i).is_numeric())
-        .collect();
-    let temporal: Vec<usize> = (0..columns.len())
-        .filter(|&i| effective_kind(columns, sample, i).is_temporal())
-        .collect();
-    let textual: Vec<usize> = (0..columns.len())
-        .filter(|&i| effective_kind(columns, sample, i) == ColumnKind::Text)
-        .collect();
+    let numeric: Vec<usize> = (0..columns.len()).filter(|&i| effective_kind(columns, sample, i).is_numeric()).collect();
+    let temporal: Vec<usize> =
+        (0..columns.len()).filter(|&i| effective_kind(columns, sample, i).is_temporal()).collect();
+    let textual: Vec<usize> =
+        (0..columns.len()).filter(|&i| effective_kind(columns, sample, i) == ColumnKind::Text).collect();
 
     if total_rows == 1 && columns.len() == 1 && numeric.len() == 1 {
         return ChartSpec { kind: ChartKind::BigNumber, x: None, y: numeric };
@@ -165,8 +155,7 @@ mod tests {
     #[test]
     fn many_categories_are_a_bar_and_few_shares_a_pie() {
         let cols = [col("country", ColumnKind::Text), col("orders", ColumnKind::Integer)];
-        let rows: Vec<Vec<Cell>> =
-            (0..12).map(|i| vec![Cell::Text(format!("c{i}")), Cell::Int(i)]).collect();
+        let rows: Vec<Vec<Cell>> = (0..12).map(|i| vec![Cell::Text(format!("c{i}")), Cell::Int(i)]).collect();
         assert_eq!(choose(&cols, &rows, 12).kind, ChartKind::Bar);
         assert_eq!(choose(&cols, &rows[..4], 4).kind, ChartKind::Pie);
     }
@@ -174,7 +163,8 @@ mod tests {
     #[test]
     fn negative_values_are_never_a_pie() {
         let cols = [col("segment", ColumnKind::Text), col("margin", ColumnKind::Decimal)];
-        let rows = vec![vec![Cell::Text("a".into()), Cell::Float(-1.0)], vec![Cell::Text("b".into()), Cell::Float(2.0)]];
+        let rows =
+            vec![vec![Cell::Text("a".into()), Cell::Float(-1.0)], vec![Cell::Text("b".into()), Cell::Float(2.0)]];
         assert_eq!(choose(&cols, &rows, 2).kind, ChartKind::Bar);
     }
 

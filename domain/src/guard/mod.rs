@@ -3,9 +3,7 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{
-    Expr, ObjectName, Query, SetExpr, Statement, TableFactor, Visit, Visitor,
-};
+use sqlparser::ast::{Expr, ObjectName, Query, SetExpr, Statement, TableFactor, Visit, Visitor};
 use sqlparser::dialect::{Dialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
@@ -80,9 +78,9 @@ fn reject_executable_comments(sql: &str, engine: Engine, dialect: &dyn Dialect) 
         return Ok(());
     }
     let tokens = Tokenizer::new(dialect, sql).tokenize().map_err(|e| GuardError::Syntax(e.to_string()))?;
-    let executable = tokens.iter().any(|t| {
-        matches!(t, Token::Whitespace(Whitespace::MultiLineComment(body)) if body.starts_with('!'))
-    });
+    let executable = tokens
+        .iter()
+        .any(|t| matches!(t, Token::Whitespace(Whitespace::MultiLineComment(body)) if body.starts_with('!')));
     if executable {
         return Err(refuse("a MySQL executable comment (/*! … */)"));
     }
@@ -170,17 +168,52 @@ fn is_denied_function(engine: Engine, name: &str) -> bool {
     const EVERYWHERE: &[&str] = &["sleep", "load_extension"];
     const SQLITE: &[&str] = &["readfile", "writefile", "edit", "fts3_tokenizer", "sqlite_compileoption_used"];
     const POSTGRES: &[&str] = &[
-        "pg_sleep", "pg_sleep_for", "pg_sleep_until", "pg_read_file", "pg_read_binary_file", "pg_ls_dir",
-        "pg_stat_file", "pg_file_write", "lo_import", "lo_export", "lo_create", "lo_unlink", "lo_from_bytea",
-        "lo_put", "nextval", "setval", "set_config", "pg_terminate_backend", "pg_cancel_backend",
-        "pg_reload_conf", "pg_rotate_logfile", "pg_switch_wal", "pg_create_restore_point",
-        "pg_promote", "pg_logical_emit_message", "txid_current", "pg_current_xact_id",
-        "query_to_xml", "query_to_xml_and_xmlschema", "cursor_to_xml", "table_to_xml", "database_to_xml",
+        "pg_sleep",
+        "pg_sleep_for",
+        "pg_sleep_until",
+        "pg_read_file",
+        "pg_read_binary_file",
+        "pg_ls_dir",
+        "pg_stat_file",
+        "pg_file_write",
+        "lo_import",
+        "lo_export",
+        "lo_create",
+        "lo_unlink",
+        "lo_from_bytea",
+        "lo_put",
+        "nextval",
+        "setval",
+        "set_config",
+        "pg_terminate_backend",
+        "pg_cancel_backend",
+        "pg_reload_conf",
+        "pg_rotate_logfile",
+        "pg_switch_wal",
+        "pg_create_restore_point",
+        "pg_promote",
+        "pg_logical_emit_message",
+        "txid_current",
+        "pg_current_xact_id",
+        "query_to_xml",
+        "query_to_xml_and_xmlschema",
+        "cursor_to_xml",
+        "table_to_xml",
+        "database_to_xml",
         "schema_to_xml",
     ];
     const MYSQL: &[&str] = &[
-        "benchmark", "load_file", "get_lock", "release_lock", "release_all_locks", "is_free_lock",
-        "is_used_lock", "master_pos_wait", "source_pos_wait", "sys_exec", "sys_eval",
+        "benchmark",
+        "load_file",
+        "get_lock",
+        "release_lock",
+        "release_all_locks",
+        "is_free_lock",
+        "is_used_lock",
+        "master_pos_wait",
+        "source_pos_wait",
+        "sys_exec",
+        "sys_eval",
     ];
     let prefixed = |prefixes: &[&str]| prefixes.iter().any(|p| name.starts_with(p));
     EVERYWHERE.contains(&name)
@@ -192,7 +225,6 @@ fn is_denied_function(engine: Engine, name: &str) -> bool {
             Engine::Mysql => MYSQL.contains(&name),
         }
 }
-
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
@@ -268,7 +300,10 @@ mod tests {
 
     #[test]
     fn unparseable_sql_is_a_syntax_error_not_a_violation() {
-        assert!(matches!(check("SELEKT 1", Engine::Sqlite), Err(GuardError::NotReadOnly { .. } | GuardError::Syntax(_))));
+        assert!(matches!(
+            check("SELEKT 1", Engine::Sqlite),
+            Err(GuardError::NotReadOnly { .. } | GuardError::Syntax(_))
+        ));
         assert!(matches!(check("SELECT FROM WHERE (", Engine::Sqlite), Err(GuardError::Syntax(_))));
         assert!(matches!(check("", Engine::Sqlite), Err(GuardError::Syntax(_))));
     }

@@ -51,15 +51,9 @@ impl ColumnKind {
             ColumnKind::Date
         } else if t.contains("int") || t.contains("serial") {
             ColumnKind::Integer
-        } else if ["real", "floa", "doub", "dec", "numeric", "money"]
-            .iter()
-            .any(|n| t.contains(n))
-        {
+        } else if ["real", "floa", "doub", "dec", "numeric", "money"].iter().any(|n| t.contains(n)) {
             ColumnKind::Decimal
-        } else if ["char", "clob", "text", "string", "enum", "uuid", "citext", "name"]
-            .iter()
-            .any(|n| t.contains(n))
-        {
+        } else if ["char", "clob", "text", "string", "enum", "uuid", "citext", "name"].iter().any(|n| t.contains(n)) {
             ColumnKind::Text
         } else {
             ColumnKind::Other

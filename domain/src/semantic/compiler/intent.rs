@@ -19,10 +19,17 @@ pub(crate) struct Slot {
 
 #[derive(Debug, Clone)]
 pub(crate) enum Measure {
-    CountRows { table: usize },
-    CountDistinct { slot: usize },
+    CountRows {
+        table: usize,
+    },
+    CountDistinct {
+        slot: usize,
+    },
     /// `agg` is `None` when the question named no aggregate; it is picked from the column.
-    Agg { agg: Option<Agg>, slot: usize },
+    Agg {
+        agg: Option<Agg>,
+        slot: usize,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +74,17 @@ pub(crate) struct Intent {
     pub listing: Option<Listing>,
     /// Tables mentioned only to be joined (`revenue of customers in 'France'`).
     pub context: Vec<(usize, String)>,
+    /// Columns of the one grouped entity the question asked to see (`the album names, ids …
+    /// for each album`), shown in place of the entity's label, in the order asked.
+    pub shown: Vec<usize>,
+    /// `… with at least 3 albums`: keeps groups whose measure passes; the measure exists only
+    /// for this test and is not shown.
+    pub having: Option<(Op, f64)>,
+    /// The question is phrased as a question (`which …`, `what …`): it wants the answer, not
+    /// the figures that decided it, so a ranking measure is used for ordering only.
+    pub asks: bool,
+    /// The question's first verb is singular (`which of the countries has …`): one answer.
+    pub singular_verb: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -165,8 +183,10 @@ impl Reader<'_> {
     /// column word, as in schemas with a `total` column.
     fn total_as_column(&mut self) {
         for j in 0..self.pieces.len() {
-            let is_total = matches!(self.pieces[j].item, Item::Agg(Agg::Sum)) && self.pieces[j].phrase.eq_ignore_ascii_case("total");
-            let next_is_noun = matches!(self.pieces.get(j + 1).map(|p| &p.item), Some(Item::Column(_) | Item::Table(_)));
+            let is_total = matches!(self.pieces[j].item, Item::Agg(Agg::Sum))
+                && self.pieces[j].phrase.eq_ignore_ascii_case("total");
+            let next_is_noun =
+                matches!(self.pieces.get(j + 1).map(|p| &p.item), Some(Item::Column(_) | Item::Table(_)));
             if is_total && !next_is_noun {
                 let cands = self.vocab_word_columns("total", &words::synonyms("total"));
                 if !cands.is_empty() {
@@ -182,7 +202,9 @@ impl Reader<'_> {
     /// another is the way to reach it, and is joined on the way.
     fn find_qualifiers(&mut self) {
         for j in 0..self.pieces.len() {
-            if let (Some(via), Some(_)) = (self.table_of(j), self.table_of(j + 1)) {
+            // Only a compound (`customer region`): `genre in all tracks` names two things.
+            let compound = self.pieces.get(j + 1).is_some_and(|next| next.start == self.pieces[j].end);
+            if let (Some(via), Some(_), true) = (self.table_of(j), self.table_of(j + 1), compound) {
                 self.routes[j] = true;
                 self.role[j] = Role::Used;
                 self.intent.context.push((via, self.pieces[j].phrase.clone()));
@@ -295,9 +317,19 @@ impl Reader<'_> {
     /// A column the question implies but does not name, from `pool`. When join distance may
     /// not decide (a quoted value's column: the nearest table says nothing about the value),
     /// the best-ranked candidate must be alone or the user is asked.
-    fn implied_slot(&mut self, phrase: &str, pool: Vec<Cand>, by_distance: bool, what: &str) -> Result<usize, Clarification> {
+    fn implied_slot(
+        &mut self,
+        phrase: &str,
+        pool: Vec<Cand>,
+        by_distance: bool,
+        what: &str,
+    ) -> Result<usize, Clarification> {
         if pool.is_empty() {
-            return Err(clarify(format!("\"{phrase}\" needs {what}, and I found none."), vec![phrase.to_string()], Vec::new()));
+            return Err(clarify(
+                format!("\"{phrase}\" needs {what}, and I found none."),
+                vec![phrase.to_string()],
+                Vec::new(),
+            ));
         }
         let mut cands = pool;
         if !by_distance {
@@ -330,8 +362,21 @@ impl Reader<'_> {
         out
     }
 
-    fn date_slot(&mut self, phrase: &str) -> Result<usize, Clarification> {
-        let pool = self.all_columns(None, Want::Date);
+    /// The date a period or time bucket applies to; `whole_years` admits integer year columns
+    /// (`Year`, `release_year`), which can hold a span of whole years but nothing finer.
+    fn date_slot(&mut self, phrase: &str, whole_years: bool) -> Result<usize, Clarification> {
+        let mut pool = self.all_columns(None, Want::Date);
+        if whole_years {
+            let year = words::stem("year");
+            let years = self
+                .all_columns(None, Want::Numeric)
+                .into_iter()
+                .filter(|c| {
+                    self.model.tables[c.col.table].columns[c.col.column].kind == crate::semantic::ColumnKind::Integer
+                })
+                .filter(|c| self.vocab.column(c.col).stems.last() == Some(&year));
+            pool.extend(years);
+        }
         self.implied_slot(phrase, pool, true, "a date column")
     }
 
@@ -360,7 +405,11 @@ impl Reader<'_> {
                         let label = format!("number of distinct {}", self.pieces[k].phrase);
                         self.set_measure(Measure::CountDistinct { slot: s }, label)?;
                     } else {
-                        return Err(clarify(format!("\"{phrase}\" what? Name the things to count."), vec![phrase], Vec::new()));
+                        return Err(clarify(
+                            format!("\"{phrase}\" what? Name the things to count."),
+                            vec![phrase],
+                            Vec::new(),
+                        ));
                     }
                     j = k;
                 }
@@ -391,7 +440,11 @@ impl Reader<'_> {
                         self.pieces[j].item = Item::Column(self.cands[j].clone());
                         continue;
                     } else {
-                        return Err(clarify(format!("\"{phrase}\" of what? Name a numeric column."), vec![phrase], Vec::new()));
+                        return Err(clarify(
+                            format!("\"{phrase}\" of what? Name a numeric column."),
+                            vec![phrase],
+                            Vec::new(),
+                        ));
                     }
                 }
                 Item::Extreme(dir) => {
@@ -413,6 +466,32 @@ impl Reader<'_> {
                         self.set_rank(dir, None, phrase, true);
                     }
                 }
+                Item::Common(dir) => {
+                    // `the most common genre in all tracks`: genres ranked by how many tracks;
+                    // the counted rows come from the other table the question names.
+                    self.saw_aggregate_words = true;
+                    self.set_rank(dir, None, phrase.clone(), true);
+                    let k = self.target(j + 1);
+                    if let Some(t) = self.table_of(k) {
+                        self.role[k] = Role::Used;
+                        self.qualifies[k] = None;
+                        let p = &self.pieces[k];
+                        self.intent.dims.push(Dim::Entity { table: t, phrase: p.phrase.clone(), plural: p.plural });
+                    } else if self.is_column(k) {
+                        let s = self.slot(k, Want::Any)?;
+                        // The table naming the column (`category of products`) is what is counted.
+                        self.use_filter_column(k);
+                        self.intent.dims.push(Dim::Column { slot: s });
+                    } else {
+                        return Err(clarify(
+                            format!("\"{phrase}\" what? Name the things to rank."),
+                            vec![phrase],
+                            Vec::new(),
+                        ));
+                    }
+                    j = k;
+                }
+                Item::Proper(value) => self.read_proper(j, value)?,
                 Item::Top(n, dir) => {
                     self.saw_aggregate_words = true;
                     self.set_rank(dir, Some(n), phrase, false);
@@ -436,16 +515,30 @@ impl Reader<'_> {
                     self.pending_time.push(self.intent.dims.len());
                     self.intent.dims.push(Dim::Time { unit, slot: usize::MAX, phrase });
                 }
+                Item::Compare(op, v) if self.table_of(j + 1).is_some() && !self.is_column(j.wrapping_sub(1)) => {
+                    // `artists with at least 3 albums`: a count of related rows per group.
+                    let k = j + 1;
+                    let t = self.table_of(k).unwrap_or_default();
+                    self.role[k] = Role::Used;
+                    self.qualifies[k] = None;
+                    let label = format!("number of {}", self.pieces[k].phrase);
+                    self.set_measure(Measure::CountRows { table: t }, label)?;
+                    self.intent.having = Some((op, v));
+                    self.saw_aggregate_words = true;
+                    j = k;
+                }
                 Item::Compare(op, v) => self.read_comparison(j, FilterKind::Compare(op, v), phrase)?,
                 Item::Between(a, b) => self.read_comparison(j, FilterKind::Between(a, b), phrase)?,
                 Item::Period(period) => {
                     let slot = match j.checked_sub(1) {
-                        Some(p) if self.is_column(p) && self.cands[p].iter().any(|c| is_date_like(self.model, c.col)) => {
+                        Some(p)
+                            if self.is_column(p) && self.cands[p].iter().any(|c| is_date_like(self.model, c.col)) =>
+                        {
                             let s = self.slot(p, Want::Date)?;
                             self.use_filter_column(p);
                             s
                         }
-                        _ => self.date_slot(&phrase)?,
+                        _ => self.date_slot(&phrase, period.whole_years())?,
                     };
                     self.intent.filters.push(Filter { slot, kind: FilterKind::Period(period), phrase });
                 }
@@ -462,9 +555,15 @@ impl Reader<'_> {
     /// `total amount over 500` compares the column before it; `orders over 500` the one
     /// numeric column of the table before it, if there is exactly one.
     fn read_comparison(&mut self, j: usize, kind: FilterKind, phrase: String) -> Result<(), Clarification> {
+        let numeric_after = self.is_column(j + 1) && self.cands[j + 1].iter().any(|c| self.accepts(*c, Want::Numeric));
         let slot = if j > 0 && self.is_column(j - 1) {
             let s = self.slot(j - 1, Want::Numeric)?;
             self.use_filter_column(j - 1);
+            s
+        } else if numeric_after {
+            // `cars with more than 4 cylinders`: the number comes before the column it counts.
+            let s = self.slot(j + 1, Want::Numeric)?;
+            self.use_filter_column(j + 1);
             s
         } else if let Some(t) = j.checked_sub(1).and_then(|p| self.table_of(p)) {
             let pool = self.all_columns(Some(t), Want::Numeric);
@@ -521,7 +620,11 @@ impl Reader<'_> {
                 Item::Bucket(unit) => {
                     self.role[t] = Role::Used;
                     self.pending_time.push(self.intent.dims.len());
-                    self.intent.dims.push(Dim::Time { unit, slot: usize::MAX, phrase: format!("{phrase} {}", piece.phrase) });
+                    self.intent.dims.push(Dim::Time {
+                        unit,
+                        slot: usize::MAX,
+                        phrase: format!("{phrase} {}", piece.phrase),
+                    });
                 }
                 Item::Table(table) => {
                     self.role[t] = Role::Used;
@@ -530,7 +633,11 @@ impl Reader<'_> {
                         // `top 5 countries by customers`: rank by how many.
                         self.set_measure(Measure::CountRows { table }, format!("number of {}", piece.phrase))?;
                     } else {
-                        self.intent.dims.push(Dim::Entity { table, phrase: piece.phrase.clone(), plural: piece.plural });
+                        self.intent.dims.push(Dim::Entity {
+                            table,
+                            phrase: piece.phrase.clone(),
+                            plural: piece.plural,
+                        });
                     }
                 }
                 Item::Column(_) => {
@@ -569,14 +676,20 @@ impl Reader<'_> {
             }
             any = true;
             k = t + 1;
-            if matches!(self.pieces.get(k).map(|p| &p.item), Some(Item::Sep)) && self.pieces[k].phrase.eq_ignore_ascii_case("and") {
+            if matches!(self.pieces.get(k).map(|p| &p.item), Some(Item::Sep))
+                && self.pieces[k].phrase.eq_ignore_ascii_case("and")
+            {
                 k += 1;
                 continue;
             }
             break;
         }
         if !any {
-            return Err(clarify(format!("\"{phrase}\" what? Name a column, a table or a time unit to group by."), vec![phrase], Vec::new()));
+            return Err(clarify(
+                format!("\"{phrase}\" what? Name a column, a table or a time unit to group by."),
+                vec![phrase],
+                Vec::new(),
+            ));
         }
         Ok(k - 1)
     }
@@ -594,7 +707,9 @@ impl Reader<'_> {
         // `revenue for 'Enterprise' customers`: a number column before the value is not what
         // the value is compared with.
         let text_column = before.filter(|&b| {
-            self.is_column(b) && self.piece_slot[b].is_none() && self.cands[b].iter().any(|c| self.accepts(*c, Want::Text))
+            self.is_column(b)
+                && self.piece_slot[b].is_none()
+                && self.cands[b].iter().any(|c| self.accepts(*c, Want::Text))
         });
         if let Some(b) = text_column {
             let s = self.slot(b, Want::Text)?;
@@ -619,10 +734,63 @@ impl Reader<'_> {
         Ok(())
     }
 
+    /// A capitalised name typed without quotes (`Jazz genre`, `Gelderland district`, `full name
+    /// American Motor Company`) filters the text column named right next to it, or the name of
+    /// the table named right after it; with nothing next to it, it is an unknown word.
+    fn read_proper(&mut self, j: usize, value: String) -> Result<(), Clarification> {
+        // Only a column touching the name: `countries in Africa` says nothing about which
+        // column holds `Africa`.
+        let touching = |r: &Self, k: usize| {
+            let (a, b) = (&r.pieces[j.min(k)], &r.pieces[j.max(k)]);
+            a.end == b.start
+        };
+        let text_column = |r: &Self, k: usize| {
+            r.is_column(k)
+                && touching(r, k)
+                && r.piece_slot[k].is_none()
+                && r.cands[k].iter().any(|c| r.accepts(*c, Want::Text))
+        };
+        let slot = if text_column(self, j + 1) {
+            let s = self.slot(j + 1, Want::Text)?;
+            self.use_filter_column(j + 1);
+            s
+        } else if let Some(t) = self.table_of(j + 1).filter(|_| touching(self, j + 1)) {
+            let super::Display::Column(ci) = super::display_of(self.model, self.vocab, t) else {
+                return Err(clarify(
+                    format!("Which column of \"{}\" is \"{value}\"?", self.pieces[j + 1].phrase),
+                    vec![value],
+                    Vec::new(),
+                ));
+            };
+            let col = super::resolve::ColRef { table: t, column: ci };
+            self.push_slot(
+                format!("{value} {}", self.pieces[j + 1].phrase),
+                vec![Cand { col, tier: tier::EXACT }],
+                false,
+                false,
+            )
+        } else if j > 0 && text_column(self, j - 1) {
+            let s = self.slot(j - 1, Want::Text)?;
+            self.use_filter_column(j - 1);
+            s
+        } else {
+            return Err(clarify(
+                format!("I could not match \"{value}\" to any table or column of this source. If it is a value, put it in quotes after the column it belongs to."),
+                vec![value],
+                Vec::new(),
+            ));
+        };
+        let phrase = self.pieces[j].phrase.clone();
+        self.intent.filters.push(Filter { slot, kind: FilterKind::Equals(value), phrase });
+        Ok(())
+    }
+
     fn set_measure(&mut self, m: Measure, label: String) -> Result<(), Clarification> {
         if let Some((_, existing)) = &self.intent.measure {
             return Err(clarify(
-                format!("I can chart one measure at a time; you asked for \"{existing}\" and \"{label}\". Ask for one."),
+                format!(
+                    "I can chart one measure at a time; you asked for \"{existing}\" and \"{label}\". Ask for one."
+                ),
                 Vec::new(),
                 Vec::new(),
             ));
@@ -646,7 +814,8 @@ impl Reader<'_> {
         let n = self.pieces.len();
         // A qualifying table whose column became a filter or stayed free is still a noun of
         // the question (`orders with total amount over 500` lists orders).
-        let free_tables: Vec<usize> = (0..n).filter(|&j| self.table_of(j).is_some() && self.role[j] == Role::Free).collect();
+        let free_tables: Vec<usize> =
+            (0..n).filter(|&j| self.table_of(j).is_some() && self.role[j] == Role::Free).collect();
         let mut free_cols: Vec<usize> = (0..n).filter(|&j| self.is_column(j) && self.role[j] == Role::Free).collect();
 
         // `by signup month`: a date column named next to a time unit is what gets bucketed.
@@ -660,11 +829,11 @@ impl Reader<'_> {
                     s
                 }
                 None => {
-                    let phrase = match &self.intent.dims[d] {
-                        Dim::Time { phrase, .. } => phrase.clone(),
-                        _ => String::new(),
+                    let (phrase, yearly) = match &self.intent.dims[d] {
+                        Dim::Time { phrase, unit, .. } => (phrase.clone(), *unit == TimeUnit::Year),
+                        _ => (String::new(), false),
                     };
-                    self.date_slot(&phrase)?
+                    self.date_slot(&phrase, yearly)?
                 }
             };
             if let Dim::Time { slot: s, .. } = &mut self.intent.dims[d] {
@@ -696,10 +865,8 @@ impl Reader<'_> {
             self.cands[c].iter().any(|x| self.accepts(*x, Want::Numeric))
                 && !self.cands[c].iter().any(|x| listed.contains(&x.col.table))
         });
-        let aggregating = self.saw_aggregate_words
-            || self.intent.measure.is_some()
-            || !self.intent.dims.is_empty()
-            || measure_word;
+        let aggregating =
+            self.saw_aggregate_words || self.intent.measure.is_some() || !self.intent.dims.is_empty() || measure_word;
         if !aggregating {
             if free_tables.len() > 1 {
                 let names = free_tables.iter().map(|&j| self.pieces[j].phrase.clone()).collect::<Vec<_>>();
@@ -729,30 +896,29 @@ impl Reader<'_> {
             return Ok(());
         }
 
+        // Columns named without an operator are what the question wants to see, unless the
+        // first number among them is the measure (`revenue by month`).
+        let mut requested = Vec::new();
         for c in free_cols {
             let numeric = self.cands[c].iter().any(|x| self.accepts(*x, Want::Numeric));
             if numeric && self.intent.measure.is_none() {
                 let s = self.slot(c, Want::Numeric)?;
                 let label = self.phrase_with_qualifier(c);
                 self.set_measure(Measure::Agg { agg: None, slot: s }, label)?;
-            } else if !numeric || self.cands[c].iter().any(|x| self.accepts(*x, Want::Text)) {
-                let s = self.slot(c, Want::Any)?;
-                self.intent.dims.push(Dim::Column { slot: s });
             } else {
-                let phrase = self.pieces[c].phrase.clone();
-                return Err(clarify(
-                    format!("I can chart one measure at a time; what should \"{phrase}\" do here?"),
-                    vec![phrase],
-                    Vec::new(),
-                ));
+                requested.push(c);
             }
         }
+        let dims_before_tables = self.intent.dims.len();
         for j in free_tables {
             let Some(t) = self.table_of(j) else { continue };
             let p = self.pieces[j].clone();
+            let grouped_by_it = self.intent.rank.is_some() || self.intent.having.is_some();
             if self.intent.measure.is_none() {
                 self.set_measure(Measure::CountRows { table: t }, format!("number of {}", p.phrase))?;
-            } else if self.intent.rank.is_some() && !self.intent.dims.iter().any(|d| matches!(d, Dim::Entity { table, .. } if *table == t)) {
+            } else if grouped_by_it
+                && !self.intent.dims.iter().any(|d| matches!(d, Dim::Entity { table, .. } if *table == t))
+            {
                 self.intent.dims.push(Dim::Entity { table: t, phrase: p.phrase, plural: p.plural });
             } else {
                 self.intent.context.push((t, p.phrase));
@@ -765,6 +931,105 @@ impl Reader<'_> {
                 Vec::new(),
             ));
         }
+        self.show_requested(requested, dims_before_tables)
+    }
+
+    /// Requested columns that all belong to the one grouped entity are shown for it (grouping
+    /// by its key makes them one value per group); otherwise text columns become groupings.
+    fn show_requested(&mut self, requested: Vec<usize>, at: usize) -> Result<(), Clarification> {
+        if requested.is_empty() {
+            return Ok(());
+        }
+        let entities: Vec<usize> = self
+            .intent
+            .dims
+            .iter()
+            .filter_map(|d| match d {
+                Dim::Entity { table, .. } => Some(*table),
+                _ => None,
+            })
+            .collect();
+        if let [t] = entities.as_slice() {
+            let own: Option<Vec<Vec<Cand>>> = requested.iter().map(|&c| self.entity_column(c, *t)).collect();
+            if let Some(own) = own {
+                for (c, cands) in requested.into_iter().zip(own) {
+                    if let Some(&s) = self.intent.shown.iter().find(|&&s| self.intent.slots[s].cands == cands) {
+                        // `Which countries … ? List the country name.` names the label twice.
+                        self.piece_slot[c] = Some(s);
+                        continue;
+                    }
+                    let phrase = self.phrase_with_qualifier(c);
+                    let s = self.push_slot(phrase, cands, false, self.pieces[c].plural);
+                    self.piece_slot[c] = Some(s);
+                    self.use_column(c);
+                    self.intent.shown.push(s);
+                }
+                return Ok(());
+            }
+        }
+        // A loose column groups only where nothing else could be meant: the subject of a
+        // ranking (`which country has the most customers`) or the label of numbers named
+        // without an aggregate (`product names and prices`). After `how many` or `total` it
+        // may as well be a filter or a qualifier the question only half states.
+        let loose_ok = self.intent.rank.is_some() || !self.saw_aggregate_words;
+        if requested.len() > 1 || !loose_ok {
+            // Several loose columns could each be a grouping, a value to show, or a label; a
+            // guess among those answers a different question.
+            let phrases: Vec<String> = requested.iter().map(|&c| self.pieces[c].phrase.clone()).collect();
+            return Err(clarify(
+                format!(
+                    "Should I group by {}? Say \"by …\" or \"for each …\".",
+                    phrases.iter().map(|p| format!("\"{p}\"")).collect::<Vec<_>>().join(" and ")
+                ),
+                phrases,
+                Vec::new(),
+            ));
+        }
+        let mut added = Vec::new();
+        for c in requested {
+            if !self.cands[c].iter().any(|x| self.accepts(*x, Want::Text)) {
+                let phrase = self.pieces[c].phrase.clone();
+                return Err(clarify(
+                    format!("I can chart one measure at a time; what should \"{phrase}\" do here?"),
+                    vec![phrase],
+                    Vec::new(),
+                ));
+            }
+            let s = self.slot(c, Want::Any)?;
+            added.push(Dim::Column { slot: s });
+        }
+        let at = at.min(self.intent.dims.len());
+        self.intent.dims.splice(at..at, added);
         Ok(())
+    }
+
+    /// The columns of table `t` that column piece `c` names: its own candidates there, or, for
+    /// the bare words `id` and `name`, the table's key and display column.
+    fn entity_column(&self, c: usize, t: usize) -> Option<Vec<Cand>> {
+        let exact_on =
+            |ci: usize| vec![Cand { col: super::resolve::ColRef { table: t, column: ci }, tier: tier::EXACT }];
+        let words: Vec<&str> = self.pieces[c].phrase.split_whitespace().collect();
+        let bare = match words.as_slice() {
+            [w] => Some(words::stem(w)),
+            _ => None,
+        };
+        let table = &self.model.tables[t];
+        if bare == Some(words::stem("id")) {
+            if let [key] = table.primary_key.as_slice() {
+                return table.columns.iter().position(|col| col.name.eq_ignore_ascii_case(key)).map(exact_on);
+            }
+            return None;
+        }
+        let inside: Vec<Cand> = self.cands[c].iter().copied().filter(|x| x.col.table == t).collect();
+        if !inside.is_empty() {
+            let best = inside.iter().map(|x| x.tier).max().unwrap_or(0);
+            return Some(inside.into_iter().filter(|x| x.tier == best).collect());
+        }
+        if bare == Some(words::stem("name")) {
+            if let super::Display::Column(ci) = super::display_of(self.model, self.vocab, t) {
+                return Some(exact_on(ci));
+            }
+        }
+        None
     }
 }

@@ -126,7 +126,12 @@ fn referenced(model: &SchemaModel, child: &Table, name: &str) -> Option<usize> {
 }
 
 /// Connects `required` to `root` with the fewest joins, adding the nearest table first.
-pub(crate) fn plan(model: &SchemaModel, edges: &[Edge], root: usize, required: &[usize]) -> Result<JoinPlan, PlanError> {
+pub(crate) fn plan(
+    model: &SchemaModel,
+    edges: &[Edge],
+    root: usize,
+    required: &[usize],
+) -> Result<JoinPlan, PlanError> {
     let mut plan = JoinPlan { root, steps: Vec::new() };
     let mut in_tree = vec![false; model.tables.len()];
     in_tree[root] = true;
@@ -199,7 +204,13 @@ fn bfs(edges: &[Edge], sources: &[bool]) -> Vec<Option<Reach>> {
 }
 
 /// Describes the competing shortest routes to `target` by their last join, for the message.
-fn routes(model: &SchemaModel, edges: &[Edge], in_tree: &[bool], reach: &[Option<Reach>], target: usize) -> Vec<String> {
+fn routes(
+    model: &SchemaModel,
+    edges: &[Edge],
+    in_tree: &[bool],
+    reach: &[Option<Reach>],
+    target: usize,
+) -> Vec<String> {
     let Some(rt) = reach[target] else { return Vec::new() };
     let mut out = Vec::new();
     for e in edges {

@@ -60,9 +60,6 @@ pub enum CompileOutcome {
     Clarify(Clarification),
 }
 
-/// Rows a listing returns at most; a chart of more is unreadable and the relay streams less.
-const LISTING_LIMIT: u64 = 1000;
-
 /// Column combinations tried before asking the user to be more specific.
 const MAX_COMBINATIONS: usize = 20_000;
 
@@ -102,7 +99,8 @@ fn compile_answer(question: &str, model: &SchemaModel) -> Result<Answer, Clarifi
             candidates: Vec::new(),
         },
     })?;
-    let intent = intent::read(pieces, model, &vocab)?;
+    let mut intent = intent::read(pieces, model, &vocab)?;
+    (intent.asks, intent.singular_verb) = question_form(&toks);
     if intent.rank.is_some() && intent.dims.is_empty() && intent.listing.is_none() {
         return Err(clarify("Top or bottom what? Name what to rank, e.g. \"top 5 customers by revenue\"."));
     }
@@ -113,6 +111,21 @@ fn compile_answer(question: &str, model: &SchemaModel) -> Result<Answer, Clarifi
     crate::guard::check(&answer.sql, model.engine)
         .map_err(|e| clarify(format!("I built a query the SQL guard refused ({e}); please rephrase.")))?;
     Ok(answer)
+}
+
+/// Whether the question opens with `what`/`which`/`who` (after `please`, `in`, `for` …), and
+/// whether its first verb is singular (`has`, `is`), which the stop-word lexer would lose.
+fn question_form(toks: &[words::Tok]) -> (bool, bool) {
+    let lowers: Vec<&str> = toks.iter().filter_map(words::Tok::lower).collect();
+    let asks = lowers
+        .iter()
+        .find(|w| !matches!(**w, "please" | "so" | "and" | "in" | "for" | "of" | "from" | "on" | "at" | "by"))
+        .is_some_and(|w| matches!(*w, "what" | "which" | "who" | "whats"));
+    let singular = lowers
+        .iter()
+        .find(|w| matches!(**w, "is" | "was" | "has" | "does" | "are" | "were" | "have" | "do"))
+        .is_some_and(|w| matches!(*w, "is" | "was" | "has" | "does"));
+    (asks, singular)
 }
 
 fn quoted_list(words: &[String]) -> String {
@@ -131,7 +144,10 @@ enum Reject {
     NoTable,
     Plan(PlanError),
     /// Summing or averaging over a one-to-many join counts the measured rows several times.
-    FanOut { measured: usize, other: usize },
+    FanOut {
+        measured: usize,
+        other: usize,
+    },
     /// A column that must be one value per row sits behind a one-to-many join.
     Multiplied(Cand),
 }
@@ -279,7 +295,9 @@ fn root_table(intent: &Intent, picks: &[Cand]) -> Option<usize> {
 /// A ranking of rows of the measured table itself (`top 5 products by price`) needs no grouping.
 fn is_row_ranking(intent: &Intent, picks: &[Cand]) -> bool {
     match (&intent.rank, &intent.measure, intent.dims.as_slice()) {
-        (Some(_), Some((Measure::Agg { agg: None, slot }, _)), [Dim::Entity { table, .. }]) => picks[*slot].col.table == *table,
+        (Some(_), Some((Measure::Agg { agg: None, slot }, _)), [Dim::Entity { table, .. }]) => {
+            picks[*slot].col.table == *table
+        }
         _ => false,
     }
 }
@@ -309,7 +327,8 @@ fn evaluate(intent: &Intent, picks: &[Cand], model: &SchemaModel, edges: &[joins
         }
     }
     if let Some(listing) = &intent.listing {
-        let numeric_filters = intent.filters.iter().filter(|f| matches!(f.kind, FilterKind::Compare(..) | FilterKind::Between(..)));
+        let numeric_filters =
+            intent.filters.iter().filter(|f| matches!(f.kind, FilterKind::Compare(..) | FilterKind::Between(..)));
         for s in listing.columns.iter().copied().chain(numeric_filters.map(|f| f.slot)) {
             if plan.multiplies(picks[s].col.table) {
                 return Err(Reject::Multiplied(picks[s]));
@@ -332,7 +351,8 @@ fn display_of(model: &SchemaModel, vocab: &Vocab, t: usize) -> Display {
     let text = |ci: usize| !terms.columns[ci].key && table.columns[ci].kind == crate::semantic::ColumnKind::Text;
     let named = |words: &[&str]| {
         let stems: Vec<String> = words.iter().map(|w| words::stem(w)).collect();
-        (0..table.columns.len()).find(|&ci| text(ci) && (terms.columns[ci].core == stems || terms.columns[ci].stems == stems))
+        (0..table.columns.len())
+            .find(|&ci| text(ci) && (terms.columns[ci].core == stems || terms.columns[ci].stems == stems))
     };
     if let Some(ci) = named(&["name"]).or_else(|| named(&["full", "name"])).or_else(|| named(&["display", "name"])) {
         return Display::Column(ci);
@@ -341,6 +361,10 @@ fn display_of(model: &SchemaModel, vocab: &Vocab, t: usize) -> Display {
         return Display::Names(f, l);
     }
     if let Some(ci) = named(&["title"]).or_else(|| named(&["label"])) {
+        return Display::Column(ci);
+    }
+    // `continents.continent`, `genre.genre`: a text column named after its table is its name.
+    if let Some(ci) = (0..table.columns.len()).find(|&ci| text(ci) && terms.columns[ci].stems == terms.stems) {
         return Display::Column(ci);
     }
     let name = words::stem("name");
@@ -368,8 +392,10 @@ fn build(intent: &Intent, chosen: &Chosen, model: &SchemaModel) -> Answer {
     let picks = &chosen.picks;
     let plan = &chosen.plan;
     let aliases = Aliases::new(model, plan);
-    let col_of = |c: Cand| sql::column(model, &aliases, c.col.table, &model.tables[c.col.table].columns[c.col.column].name);
-    let label_of = |c: Cand| sql::column_label(model, c.col.table, &model.tables[c.col.table].columns[c.col.column].name);
+    let col_of =
+        |c: Cand| sql::column(model, &aliases, c.col.table, &model.tables[c.col.table].columns[c.col.column].name);
+    let label_of =
+        |c: Cand| sql::column_label(model, c.col.table, &model.tables[c.col.table].columns[c.col.column].name);
     let (from, joins, join_lines) = sql::from_and_joins(model, plan, &aliases);
     let mut select = Select { from, joins, ..Select::default() };
     let mut explanation = Vec::new();
@@ -378,13 +404,33 @@ fn build(intent: &Intent, chosen: &Chosen, model: &SchemaModel) -> Answer {
     for f in &intent.filters {
         let col = col_of(picks[f.slot]);
         let (sql_text, meaning) = match &f.kind {
-            FilterKind::Compare(op, v) => {
-                (format!("{col} {} {}", op.sql(), sql::number(*v)), format!("{} {} {}", label_of(picks[f.slot]), op.sql(), sql::number(*v)))
-            }
+            FilterKind::Compare(op, v) => (
+                format!("{col} {} {}", op.sql(), sql::number(*v)),
+                format!("{} {} {}", label_of(picks[f.slot]), op.sql(), sql::number(*v)),
+            ),
             FilterKind::Between(a, b) => (
                 format!("{col} BETWEEN {} AND {}", sql::number(*a), sql::number(*b)),
                 format!("{} between {} and {}", label_of(picks[f.slot]), sql::number(*a), sql::number(*b)),
             ),
+            FilterKind::Period(p)
+                if model.tables[picks[f.slot].col.table].columns[picks[f.slot].col.column].kind.is_numeric() =>
+            {
+                // An integer year column: the span's years, end excluded as for dates.
+                let (from, to) = p.years();
+                let mut parts = Vec::new();
+                if let Some(y) = from {
+                    parts.push(format!("{col} >= {y}"));
+                }
+                if let Some(y) = to {
+                    parts.push(format!("{col} < {y}"));
+                }
+                let range = format!(
+                    "{} to {}",
+                    from.map_or("…".to_string(), |y| y.to_string()),
+                    to.map_or("…".to_string(), |y| y.to_string())
+                );
+                (parts.join(" AND "), format!("{} from {range} (end excluded)", label_of(picks[f.slot])))
+            }
             FilterKind::Period(p) => {
                 let mut parts = Vec::new();
                 if let Some(from) = &p.from {
@@ -396,9 +442,10 @@ fn build(intent: &Intent, chosen: &Chosen, model: &SchemaModel) -> Answer {
                 let range = format!("{} to {}", p.from.as_deref().unwrap_or("…"), p.to.as_deref().unwrap_or("…"));
                 (parts.join(" AND "), format!("{} from {range} (end excluded)", label_of(picks[f.slot])))
             }
-            FilterKind::Equals(v) => {
-                (format!("{col} = {}", sql::string(engine, v)), format!("{} = {}", label_of(picks[f.slot]), sql::string(engine, v)))
-            }
+            FilterKind::Equals(v) => (
+                format!("{col} = {}", sql::string(engine, v)),
+                format!("{} = {}", label_of(picks[f.slot]), sql::string(engine, v)),
+            ),
         };
         select.filters.push(sql_text);
         explanation.push(map(&f.phrase, format!("filter {meaning}")));
@@ -407,7 +454,19 @@ fn build(intent: &Intent, chosen: &Chosen, model: &SchemaModel) -> Answer {
     let chart;
     if let Some(listing) = &intent.listing {
         let root = plan.root;
-        if listing.columns.is_empty() {
+        let display = match (listing.columns.is_empty() && intent.asks, display_of(model, &vocab, root)) {
+            // `What are the cities whose …` asks which cities: their names, not every column.
+            (true, Display::Column(ci)) => Some(vec![ci]),
+            (true, Display::Names(f, l)) => Some(vec![f, l]),
+            _ => None,
+        };
+        if let Some(shown) = display {
+            for ci in shown {
+                let name = &model.tables[root].columns[ci].name;
+                let alias = unique_alias(&select.columns, name);
+                select.columns.push((sql::column(model, &aliases, root, name), alias));
+            }
+        } else if listing.columns.is_empty() {
             for c in &model.tables[root].columns {
                 let expr = sql::column(model, &aliases, root, &c.name);
                 let alias = unique_alias(&select.columns, &c.name);
@@ -426,30 +485,48 @@ fn build(intent: &Intent, chosen: &Chosen, model: &SchemaModel) -> Answer {
         }
         // A filter across a one-to-many join would repeat a row once per match.
         select.distinct = listing.distinct || plan.fans_out();
-        select.limit = Some(LISTING_LIMIT);
+        // No LIMIT: the relay streams results and enforces its own row cap, and a cut-off
+        // listing would silently answer a different question.
         chart = ChartSpec::table();
     } else if is_row_ranking(intent, picks) {
-        let (Some((Measure::Agg { slot, .. }, _)), [Dim::Entity { table, phrase, .. }]) = (&intent.measure, intent.dims.as_slice()) else {
+        let (Some((Measure::Agg { slot, .. }, _)), [Dim::Entity { table, phrase, .. }]) =
+            (&intent.measure, intent.dims.as_slice())
+        else {
             return Answer { sql: String::new(), chart: ChartSpec::table(), explanation };
         };
-        let (label, alias, _) = entity_label(model, &vocab, &aliases, *table);
-        select.columns.push((label, alias.clone()));
-        explanation.push(map(phrase, format!("one row per {} labelled {alias}", sql::table_name(model, *table))));
+        let first =
+            show_entity(intent, model, &vocab, &aliases, picks, *table, phrase, &mut select, &mut explanation).0;
         let c = picks[*slot];
-        let measure_alias = unique_alias(&select.columns, &model.tables[c.col.table].columns[c.col.column].name);
-        select.columns.push((col_of(c), measure_alias.clone()));
-        explanation.push(map(&intent.slots[*slot].phrase, label_of(c)));
-        rank_clause(intent, engine, &mut select, &measure_alias, &alias, &mut explanation);
-        if select.limit.is_none() {
-            select.limit = Some(LISTING_LIMIT);
+        let column = &model.tables[c.col.table].columns[c.col.column];
+        // A row without the value cannot be the largest or smallest, yet SQLite sorts NULL
+        // first ascending and PostgreSQL first descending.
+        if column.nullable {
+            select.filters.push(format!("{} IS NOT NULL", col_of(c)));
         }
-        chart = ChartSpec { kind: ChartKind::Bar, x: Some(0), y: vec![1] };
+        let hidden = measure_hidden(intent);
+        let order = if hidden {
+            col_of(c)
+        } else {
+            let alias = unique_alias(&select.columns, &column.name);
+            select.columns.push((col_of(c), alias.clone()));
+            engine.quote_ident(&alias)
+        };
+        explanation.push(map(&intent.slots[*slot].phrase, label_of(c)));
+        rank_clause(intent, &mut select, &order, &column.name, &first, &mut explanation);
+        chart = if select.columns.len() == 2 {
+            ChartSpec { kind: ChartKind::Bar, x: Some(0), y: vec![1] }
+        } else {
+            ChartSpec::table()
+        };
     } else {
         // `average quantity per order line`: grouping a table's average by its own rows would
         // return every row; the question means the average over them.
         let own_rows = intent.rank.is_none()
+            && intent.having.is_none()
             && match (&intent.measure, intent.dims.as_slice()) {
-                (Some((Measure::Agg { agg: Some(Agg::Avg), slot }, _)), [Dim::Entity { table, .. }]) => picks[*slot].col.table == *table,
+                (Some((Measure::Agg { agg: Some(Agg::Avg), slot }, _)), [Dim::Entity { table, .. }]) => {
+                    picks[*slot].col.table == *table
+                }
                 _ => false,
             };
         let dims: &[Dim] = if own_rows { &[] } else { &intent.dims };
@@ -460,11 +537,16 @@ fn build(intent: &Intent, chosen: &Chosen, model: &SchemaModel) -> Answer {
                 Dim::Time { unit, slot, phrase } => {
                     has_time = true;
                     let c = picks[*slot];
-                    let expr = sql::bucket(engine, *unit, &col_of(c));
+                    // An integer year column (`Year`, `release_year`) is already the yearly bucket.
+                    let expr = if model.tables[c.col.table].columns[c.col.column].kind.is_numeric() {
+                        col_of(c)
+                    } else {
+                        sql::bucket(engine, *unit, &col_of(c))
+                    };
                     let alias = unique_alias(&select.columns, unit.label());
                     select.group_by.push(expr.clone());
                     select.columns.push((expr, alias.clone()));
-                    dim_aliases.push(alias);
+                    dim_aliases.push(engine.quote_ident(&alias));
                     explanation.push(map(phrase, format!("group by {} of {}", unit.label(), label_of(c))));
                 }
                 Dim::Column { slot } => {
@@ -472,38 +554,52 @@ fn build(intent: &Intent, chosen: &Chosen, model: &SchemaModel) -> Answer {
                     let alias = unique_alias(&select.columns, &model.tables[c.col.table].columns[c.col.column].name);
                     select.group_by.push(col_of(c));
                     select.columns.push((col_of(c), alias.clone()));
-                    dim_aliases.push(alias);
+                    dim_aliases.push(engine.quote_ident(&alias));
                     explanation.push(map(&intent.slots[*slot].phrase, format!("group by {}", label_of(c))));
                 }
                 Dim::Entity { table, phrase, .. } => {
-                    let (label, alias, keys) = entity_label(model, &vocab, &aliases, *table);
-                    let alias = unique_alias(&select.columns, &alias);
-                    select.group_by.extend(keys);
-                    select.columns.push((label, alias.clone()));
-                    explanation.push(map(
+                    let (first, keys) = show_entity(
+                        intent,
+                        model,
+                        &vocab,
+                        &aliases,
+                        picks,
+                        *table,
                         phrase,
-                        format!("group by each row of {} (shown as {alias})", sql::table_name(model, *table)),
-                    ));
-                    dim_aliases.push(alias);
+                        &mut select,
+                        &mut explanation,
+                    );
+                    select.group_by.extend(keys);
+                    dim_aliases.push(first);
                 }
             }
         }
         let (expr, meaning, label) = measure_sql(intent, picks, model, plan, &aliases);
-        let measure_alias = unique_alias(&select.columns, &label.to_lowercase());
-        select.columns.push((expr, measure_alias.clone()));
+        let hidden = measure_hidden(intent) && !dims.is_empty();
+        let order = if hidden {
+            expr.clone()
+        } else {
+            let alias = unique_alias(&select.columns, &label.to_lowercase());
+            select.columns.push((expr.clone(), alias.clone()));
+            engine.quote_ident(&alias)
+        };
         explanation.push(map(&label, meaning));
-        let q = |a: &str| engine.quote_ident(a);
+        if let Some((op, n)) = intent.having {
+            select.having = Some(format!("{expr} {} {}", op.sql(), sql::number(n)));
+            explanation.push(map(&label, format!("keep groups where {label} {} {}", op.sql(), sql::number(n))));
+        }
         if intent.rank.is_some() {
             let first = dim_aliases.first().cloned().unwrap_or_default();
-            rank_clause(intent, engine, &mut select, &measure_alias, &first, &mut explanation);
+            rank_clause(intent, &mut select, &order, &label.to_lowercase(), &first, &mut explanation);
         } else if has_time {
-            select.order_by = dim_aliases.iter().map(|a| format!("{} ASC", q(a))).collect();
+            select.order_by = dim_aliases.iter().map(|a| format!("{a} ASC")).collect();
         } else if !dim_aliases.is_empty() {
-            select.order_by.push(format!("{} DESC", q(&measure_alias)));
-            select.order_by.extend(dim_aliases.iter().map(|a| format!("{} ASC", q(a))));
+            select.order_by.push(format!("{order} DESC"));
+            select.order_by.extend(dim_aliases.iter().map(|a| format!("{a} ASC")));
         }
         chart = match (dims.len(), dims.first()) {
             (0, _) => ChartSpec { kind: ChartKind::BigNumber, x: None, y: vec![0] },
+            _ if hidden || select.columns.len() != 2 => ChartSpec::table(),
             (1, Some(Dim::Time { .. })) => ChartSpec { kind: ChartKind::Line, x: Some(0), y: vec![1] },
             (1, _) => ChartSpec { kind: ChartKind::Bar, x: Some(0), y: vec![1] },
             _ => ChartSpec::table(),
@@ -515,14 +611,75 @@ fn build(intent: &Intent, chosen: &Chosen, model: &SchemaModel) -> Answer {
     Answer { sql: select.render(engine), chart, explanation }
 }
 
+/// Whether the measure only decides which groups or rows are kept: `which artist has the most
+/// albums` asks for an artist, `names of countries with the top 3 populations` for names, and
+/// `artists with at least 3 albums` for artists. Extra columns would answer another question;
+/// `top 10 customers by revenue` keeps its measure, which is what the bar chart draws.
+fn measure_hidden(intent: &Intent) -> bool {
+    intent.having.is_some() || (intent.rank.is_some() && (intent.asks || !intent.shown.is_empty()))
+}
+
+/// Puts an entity's label, or the columns of it the question asked for, into the select list.
+/// Returns the first shown column (quoted, for tie-breaking) and the GROUP BY keys.
+#[allow(clippy::too_many_arguments)]
+fn show_entity(
+    intent: &Intent,
+    model: &SchemaModel,
+    vocab: &Vocab,
+    aliases: &Aliases,
+    picks: &[Cand],
+    table: usize,
+    phrase: &str,
+    select: &mut Select,
+    explanation: &mut Vec<Mapping>,
+) -> (String, Vec<String>) {
+    let (label, alias, mut keys) = entity_label(model, vocab, aliases, table);
+    if intent.shown.is_empty() {
+        let alias = unique_alias(&select.columns, &alias);
+        select.columns.push((label, alias.clone()));
+        explanation.push(Mapping {
+            phrase: phrase.to_string(),
+            meaning: if is_row_ranking(intent, picks) {
+                format!("one row per {} labelled {alias}", sql::table_name(model, table))
+            } else {
+                format!("group by each row of {} (shown as {alias})", sql::table_name(model, table))
+            },
+        });
+        return (model.engine.quote_ident(&alias), keys);
+    }
+    let mut first = String::new();
+    for &s in &intent.shown {
+        let c = picks[s];
+        let name = &model.tables[c.col.table].columns[c.col.column].name;
+        let expr = sql::column(model, aliases, c.col.table, name);
+        let alias = unique_alias(&select.columns, name);
+        if !keys.contains(&expr) {
+            keys.push(expr.clone());
+        }
+        select.columns.push((expr, alias.clone()));
+        if first.is_empty() {
+            first = model.engine.quote_ident(&alias);
+        }
+        explanation.push(Mapping {
+            phrase: intent.slots[s].phrase.clone(),
+            meaning: format!(
+                "show {} for each row of {}",
+                sql::column_label(model, c.col.table, name),
+                sql::table_name(model, table)
+            ),
+        });
+    }
+    (first, keys)
+}
+
 /// `ORDER BY measure DESC LIMIT n`, where a superlative over a singular noun (`which customer
-/// has the most orders`) means just the first row.
+/// has the most orders`) means just the first row. `order` and `tie` are rendered SQL.
 fn rank_clause(
     intent: &Intent,
-    engine: crate::semantic::Engine,
     select: &mut Select,
-    measure_alias: &str,
-    label_alias: &str,
+    order: &str,
+    measure_name: &str,
+    tie: &str,
     explanation: &mut Vec<Mapping>,
 ) {
     let Some(rank) = &intent.rank else { return };
@@ -532,17 +689,17 @@ fn rank_clause(
         Some(Dim::Column { slot }) => !intent.slots[*slot].plural,
         Some(Dim::Time { phrase, .. }) => !phrase.ends_with('s'),
         None => false,
-    };
+    } || (intent.asks && intent.singular_verb);
     let limit = rank.limit.or((rank.superlative && singular).then_some(1));
-    select.order_by = vec![format!("{} {dir}", engine.quote_ident(measure_alias))];
-    if !label_alias.is_empty() {
+    select.order_by = vec![format!("{order} {dir}")];
+    if !tie.is_empty() {
         // Breaks ties so the same data always gives the same top N.
-        select.order_by.push(format!("{} ASC", engine.quote_ident(label_alias)));
+        select.order_by.push(format!("{tie} ASC"));
     }
     select.limit = limit;
     let meaning = match limit {
-        Some(n) => format!("order by {measure_alias} {}, keep the first {n}", dir.to_lowercase()),
-        None => format!("order by {measure_alias} {}", dir.to_lowercase()),
+        Some(n) => format!("order by {measure_name} {}, keep the first {n}", dir.to_lowercase()),
+        None => format!("order by {measure_name} {}", dir.to_lowercase()),
     };
     explanation.push(Mapping { phrase: rank.phrase.clone(), meaning });
 }
@@ -578,19 +735,35 @@ fn entity_label(model: &SchemaModel, vocab: &Vocab, aliases: &Aliases, t: usize)
 }
 
 /// The aggregate expression, its explanation and the output name taken from the question.
-fn measure_sql(intent: &Intent, picks: &[Cand], model: &SchemaModel, plan: &JoinPlan, aliases: &Aliases) -> (String, String, String) {
+fn measure_sql(
+    intent: &Intent,
+    picks: &[Cand],
+    model: &SchemaModel,
+    plan: &JoinPlan,
+    aliases: &Aliases,
+) -> (String, String, String) {
     let Some((measure, label)) = &intent.measure else {
         return ("COUNT(*)".into(), "count rows".into(), "count".into());
     };
-    let col_of = |c: Cand| sql::column(model, aliases, c.col.table, &model.tables[c.col.table].columns[c.col.column].name);
-    let label_of = |c: Cand| sql::column_label(model, c.col.table, &model.tables[c.col.table].columns[c.col.column].name);
+    let col_of =
+        |c: Cand| sql::column(model, aliases, c.col.table, &model.tables[c.col.table].columns[c.col.column].name);
+    let label_of =
+        |c: Cand| sql::column_label(model, c.col.table, &model.tables[c.col.table].columns[c.col.column].name);
     match measure {
         Measure::CountRows { table } => {
             let t = &model.tables[*table];
             // A one-to-many join repeats each counted row, so count its key once instead.
             if plan.fans_out() && t.primary_key.len() == 1 {
                 let key = sql::column(model, aliases, *table, &t.primary_key[0]);
-                (format!("COUNT(DISTINCT {key})"), format!("COUNT(DISTINCT {}.{})", sql::table_name(model, *table), model.engine.quote_ident(&t.primary_key[0])), label.clone())
+                (
+                    format!("COUNT(DISTINCT {key})"),
+                    format!(
+                        "COUNT(DISTINCT {}.{})",
+                        sql::table_name(model, *table),
+                        model.engine.quote_ident(&t.primary_key[0])
+                    ),
+                    label.clone(),
+                )
             } else {
                 ("COUNT(*)".into(), format!("COUNT(*) of {}", sql::table_name(model, *table)), label.clone())
             }
@@ -653,7 +826,11 @@ mod tests {
     #[test]
     fn top_n_customers_are_ranked_by_the_measure_descending_and_grouped_by_key_and_name() {
         let a = answer("top 10 customers by revenue", &demo());
-        assert!(a.sql.starts_with("SELECT \"c\".\"name\" AS \"name\", SUM(\"o\".\"total_amount\") AS \"revenue\""), "{}", a.sql);
+        assert!(
+            a.sql.starts_with("SELECT \"c\".\"name\" AS \"name\", SUM(\"o\".\"total_amount\") AS \"revenue\""),
+            "{}",
+            a.sql
+        );
         assert!(a.sql.contains("JOIN \"customers\" AS \"c\" ON \"o\".\"customer_id\" = \"c\".\"id\""), "{}", a.sql);
         assert!(a.sql.contains("GROUP BY \"c\".\"id\", \"c\".\"name\""), "{}", a.sql);
         assert!(a.sql.contains("ORDER BY \"revenue\" DESC") && a.sql.ends_with("LIMIT 10"), "{}", a.sql);
@@ -663,7 +840,13 @@ mod tests {
     #[test]
     fn orders_per_country_count_orders_grouped_by_the_customers_country() {
         let a = answer("number of orders per country", &demo());
-        assert!(a.sql.starts_with("SELECT \"c\".\"country\" AS \"country\", COUNT(*) AS \"number of orders\" FROM \"orders\""), "{}", a.sql);
+        assert!(
+            a.sql.starts_with(
+                "SELECT \"c\".\"country\" AS \"country\", COUNT(*) AS \"number of orders\" FROM \"orders\""
+            ),
+            "{}",
+            a.sql
+        );
         assert!(a.sql.contains("GROUP BY \"c\".\"country\""), "{}", a.sql);
         assert_eq!(a.chart.kind, ChartKind::Bar);
     }
@@ -741,7 +924,7 @@ mod tests {
     #[test]
     fn a_country_name_picks_the_country_column_and_other_places_clarify() {
         let a = answer("customers in 'Germany'", &demo());
-        assert!(a.sql.contains("WHERE \"c\".\"country\" = 'Germany' LIMIT 1000"), "{}", a.sql);
+        assert!(a.sql.ends_with("WHERE \"c\".\"country\" = 'Germany'"), "{}", a.sql);
         let c = clarification("customers in 'Lyon'", &demo());
         assert_eq!(c.candidates, ["customers.country", "customers.city"]);
         let c = clarification("total revenue for 'Enterprise' customers", &demo());
@@ -755,16 +938,20 @@ mod tests {
     }
 
     #[test]
-    fn listings_show_rows_under_a_default_limit_as_a_table() {
+    fn listings_show_every_matching_row_as_a_table_and_leave_the_row_cap_to_the_relay() {
         let a = answer("list orders with total amount over 500", &demo());
-        assert!(a.sql.ends_with("FROM \"orders\" AS \"o\" WHERE \"o\".\"total_amount\" > 500 LIMIT 1000"), "{}", a.sql);
+        assert!(a.sql.ends_with("FROM \"orders\" AS \"o\" WHERE \"o\".\"total_amount\" > 500"), "{}", a.sql);
         assert_eq!(a.chart, ChartSpec::table());
     }
 
     #[test]
     fn years_become_half_open_date_ranges() {
         let a = answer("how many orders in 2024", &demo());
-        assert!(a.sql.ends_with("WHERE \"o\".\"order_date\" >= '2024-01-01' AND \"o\".\"order_date\" < '2025-01-01'"), "{}", a.sql);
+        assert!(
+            a.sql.ends_with("WHERE \"o\".\"order_date\" >= '2024-01-01' AND \"o\".\"order_date\" < '2025-01-01'"),
+            "{}",
+            a.sql
+        );
         let a = answer("revenue since 2023", &demo());
         assert!(a.sql.ends_with("WHERE \"o\".\"order_date\" >= '2023-01-01'"), "{}", a.sql);
         let a = answer("orders before 2022", &demo());
@@ -817,11 +1004,17 @@ mod tests {
     #[test]
     fn time_buckets_are_sortable_labels_in_each_engine() {
         let pg = demo_in(Engine::Postgres, None);
-        assert!(answer("revenue by month", &pg).sql.contains("to_char(date_trunc('month', \"o\".\"order_date\"), 'YYYY-MM')"));
-        assert!(answer("quarterly revenue", &pg).sql.contains("to_char(date_trunc('quarter', \"o\".\"order_date\"), 'YYYY-\"Q\"Q')"));
+        assert!(answer("revenue by month", &pg)
+            .sql
+            .contains("to_char(date_trunc('month', \"o\".\"order_date\"), 'YYYY-MM')"));
+        assert!(answer("quarterly revenue", &pg)
+            .sql
+            .contains("to_char(date_trunc('quarter', \"o\".\"order_date\"), 'YYYY-\"Q\"Q')"));
         let my = demo_in(Engine::Mysql, None);
         assert!(answer("revenue by month", &my).sql.contains("DATE_FORMAT(`o`.`order_date`, '%Y-%m') AS `month`"));
-        assert!(answer("revenue by quarter", &my).sql.contains("CONCAT(YEAR(`o`.`order_date`), '-Q', QUARTER(`o`.`order_date`))"));
+        assert!(answer("revenue by quarter", &my)
+            .sql
+            .contains("CONCAT(YEAR(`o`.`order_date`), '-Q', QUARTER(`o`.`order_date`))"));
         let lite = demo();
         assert!(answer("weekly revenue", &lite).sql.contains("strftime('%Y-W%W', \"o\".\"order_date\")"));
         assert!(answer("revenue by quarter", &lite)
@@ -832,7 +1025,11 @@ mod tests {
     #[test]
     fn tables_in_a_named_schema_are_qualified_and_quoted_part_by_part() {
         let a = answer("top 10 customers by revenue", &demo_in(Engine::Postgres, Some("sales")));
-        assert!(a.sql.contains("FROM \"sales\".\"orders\" AS \"o\" JOIN \"sales\".\"customers\" AS \"c\""), "{}", a.sql);
+        assert!(
+            a.sql.contains("FROM \"sales\".\"orders\" AS \"o\" JOIN \"sales\".\"customers\" AS \"c\""),
+            "{}",
+            a.sql
+        );
     }
 
     #[test]
@@ -854,7 +1051,11 @@ mod tests {
     fn split_identifiers_and_synonyms_work_on_an_unrelated_schema() {
         let m = music_store();
         let a = answer("top 5 artists by number of albums", &m);
-        assert!(a.sql.contains("COUNT(*) AS \"number of albums\" FROM \"Album\" AS \"a\" JOIN \"Artist\" AS \"a2\""), "{}", a.sql);
+        assert!(
+            a.sql.contains("COUNT(*) AS \"number of albums\" FROM \"Album\" AS \"a\" JOIN \"Artist\" AS \"a2\""),
+            "{}",
+            a.sql
+        );
         let a = answer("average unit price of tracks", &m);
         assert!(a.sql.contains("AVG(\"t\".\"UnitPrice\")"), "{}", a.sql);
         let a = answer("total sales by country", &m);
@@ -867,7 +1068,14 @@ mod tests {
 
     #[test]
     fn questions_that_need_what_the_compiler_lacks_clarify() {
-        for q in ["", "foo bar", "top customers", "revenue over 1000 by month", "revenue and number of orders by month", "profit by month"] {
+        for q in [
+            "",
+            "foo bar",
+            "top customers",
+            "revenue over 1000 by month",
+            "revenue and number of orders by month",
+            "profit by month",
+        ] {
             let _ = clarification(q, &demo());
         }
     }
@@ -875,10 +1083,21 @@ mod tests {
     #[test]
     fn every_answer_is_one_read_only_select_on_every_engine() {
         let questions = [
-            "revenue by month", "top 10 customers by revenue", "number of orders per country", "average order value by year",
-            "how many customers", "revenue by product category", "customers in 'Germany'", "orders over 500",
-            "weekly orders in 2024", "revenue by day since 2024-06-01", "list distinct countries", "number of orders per product",
-            "revenue from 'O\\'", "which customer has the most orders", "top 5 products by quantity sold",
+            "revenue by month",
+            "top 10 customers by revenue",
+            "number of orders per country",
+            "average order value by year",
+            "how many customers",
+            "revenue by product category",
+            "customers in 'Germany'",
+            "orders over 500",
+            "weekly orders in 2024",
+            "revenue by day since 2024-06-01",
+            "list distinct countries",
+            "number of orders per product",
+            "revenue from 'O\\'",
+            "which customer has the most orders",
+            "top 5 products by quantity sold",
         ];
         for engine in [Engine::Sqlite, Engine::Postgres, Engine::Mysql] {
             let m = demo_in(engine, None);
@@ -890,6 +1109,187 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn column_of(m: &mut SchemaModel, table: &str, column: &str) -> usize {
+        let t = m.tables.iter().position(|t| t.name == table).unwrap();
+        let c = m.tables[t].columns.iter().position(|c| c.name == column).unwrap();
+        m.tables[t].columns[c].nullable = true;
+        t
+    }
+
+    #[test]
+    fn a_which_question_returns_the_answer_and_only_orders_by_the_measure() {
+        let a = answer("Which customer has the most orders?", &demo());
+        assert!(a.sql.starts_with("SELECT \"c\".\"name\" AS \"name\" FROM \"orders\""), "{}", a.sql);
+        assert!(a.sql.ends_with("ORDER BY COUNT(*) DESC, \"name\" ASC LIMIT 1"), "{}", a.sql);
+        let a = answer("Which artist has the most albums?", &music_store());
+        assert!(a.sql.starts_with("SELECT \"a2\".\"Name\" AS \"Name\" FROM \"Album\""), "{}", a.sql);
+        assert!(a.sql.ends_with("ORDER BY COUNT(*) DESC, \"Name\" ASC LIMIT 1"), "{}", a.sql);
+    }
+
+    #[test]
+    fn which_of_a_plural_noun_with_a_singular_verb_keeps_one_row() {
+        let a = answer("Which of the customers has the most orders?", &demo());
+        assert!(a.sql.ends_with("LIMIT 1"), "{}", a.sql);
+    }
+
+    #[test]
+    fn requested_columns_of_the_grouped_entity_replace_its_label_in_the_order_asked() {
+        let a = answer("Show the album names, ids and the number of tracks for each album.", &music_store());
+        assert_eq!(
+            a.sql,
+            "SELECT \"a\".\"Title\" AS \"Title\", \"a\".\"AlbumId\" AS \"AlbumId\", COUNT(*) AS \"number of tracks\" \
+             FROM \"Track\" AS \"t\" JOIN \"Album\" AS \"a\" ON \"t\".\"AlbumId\" = \"a\".\"AlbumId\" \
+             GROUP BY \"a\".\"AlbumId\", \"a\".\"Title\" ORDER BY \"number of tracks\" DESC, \"Title\" ASC"
+        );
+        let a = answer("show the names, ids and the number of orders for each customer", &demo());
+        assert!(
+            a.sql.starts_with(
+                "SELECT \"c\".\"name\" AS \"name\", \"c\".\"id\" AS \"id\", COUNT(*) AS \"number of orders\""
+            ),
+            "{}",
+            a.sql
+        );
+    }
+
+    #[test]
+    fn a_label_asked_for_twice_is_shown_once() {
+        let a = answer("Which of the customers has the most orders? List the customer name.", &demo());
+        assert!(a.sql.starts_with("SELECT \"c\".\"name\" AS \"name\" FROM"), "{}", a.sql);
+        assert!(!a.sql.contains("name 2"), "{}", a.sql);
+    }
+
+    #[test]
+    fn names_of_the_top_rows_by_a_column_show_only_the_names() {
+        let a = answer("What are names of products with the top 3 largest unit price?", &demo());
+        assert_eq!(a.sql, "SELECT \"p\".\"name\" AS \"name\" FROM \"products\" AS \"p\" ORDER BY \"p\".\"unit_price\" DESC, \"name\" ASC LIMIT 3");
+        let a = answer("Give the name and composer of the track with the largest milliseconds", &music_store());
+        assert!(
+            a.sql.starts_with("SELECT \"t\".\"Name\" AS \"Name\", \"t\".\"Composer\" AS \"Composer\" FROM \"Track\""),
+            "{}",
+            a.sql
+        );
+        assert!(a.sql.ends_with("ORDER BY \"t\".\"Milliseconds\" DESC, \"Name\" ASC LIMIT 1"), "{}", a.sql);
+    }
+
+    #[test]
+    fn ranking_rows_skips_rows_without_the_value() {
+        let mut m = demo();
+        column_of(&mut m, "products", "unit_price");
+        let a = answer("top 5 products by price", &m);
+        assert!(a.sql.contains("WHERE \"p\".\"unit_price\" IS NOT NULL ORDER BY"), "{}", a.sql);
+    }
+
+    #[test]
+    fn a_what_question_listing_an_entity_shows_its_name() {
+        let a = answer("What are the products whose unit price is between 10 and 20?", &demo());
+        assert_eq!(
+            a.sql,
+            "SELECT \"p\".\"name\" AS \"name\" FROM \"products\" AS \"p\" WHERE \"p\".\"unit_price\" BETWEEN 10 AND 20"
+        );
+        let a = answer("What are the tracks with milliseconds over 300000?", &music_store());
+        assert_eq!(
+            a.sql,
+            "SELECT \"t\".\"Name\" AS \"Name\" FROM \"Track\" AS \"t\" WHERE \"t\".\"Milliseconds\" > 300000"
+        );
+        // An imperative listing still shows the rows.
+        assert!(answer("list customers in 'France'", &demo())
+            .sql
+            .starts_with("SELECT \"c\".\"id\" AS \"id\", \"c\".\"name\""));
+    }
+
+    #[test]
+    fn a_count_of_related_rows_after_a_comparison_keeps_groups_that_pass() {
+        let a = answer("artists that have at least 3 albums", &music_store());
+        assert!(a.sql.starts_with("SELECT \"a2\".\"Name\" AS \"Name\" FROM \"Album\""), "{}", a.sql);
+        assert!(a.sql.contains("GROUP BY \"a2\".\"ArtistId\", \"a2\".\"Name\" HAVING COUNT(*) >= 3"), "{}", a.sql);
+        let a = answer("What are the names and ids of customers with more than five orders?", &demo());
+        assert!(
+            a.sql.starts_with("SELECT \"c\".\"name\" AS \"name\", \"c\".\"id\" AS \"id\" FROM \"orders\""),
+            "{}",
+            a.sql
+        );
+        assert!(a.sql.contains("HAVING COUNT(*) > 5"), "{}", a.sql);
+        // A count and a condition on another count are two measures.
+        let _ = clarification("how many customers have more than 5 orders", &demo());
+    }
+
+    #[test]
+    fn the_most_common_thing_is_ranked_by_how_many_rows_of_the_other_table_name_it() {
+        let a = answer("What is the name of the most common genre in all tracks?", &music_store());
+        assert!(
+            a.sql.starts_with("SELECT \"g\".\"Name\" AS \"Name\" FROM \"Track\" AS \"t\" JOIN \"Genre\""),
+            "{}",
+            a.sql
+        );
+        assert!(a.sql.ends_with("ORDER BY COUNT(*) DESC, \"Name\" ASC LIMIT 1"), "{}", a.sql);
+        let a = answer("What is the least common category in all products?", &demo());
+        assert_eq!(
+            a.sql,
+            "SELECT \"p\".\"category\" AS \"category\" FROM \"products\" AS \"p\" GROUP BY \"p\".\"category\" \
+             ORDER BY COUNT(*) ASC, \"category\" ASC LIMIT 1"
+        );
+    }
+
+    #[test]
+    fn a_number_before_a_numeric_column_compares_that_column() {
+        let a = answer("how many tracks have more than 300000 milliseconds", &music_store());
+        assert!(a.sql.ends_with("WHERE \"t\".\"Milliseconds\" > 300000"), "{}", a.sql);
+        let a = answer("how many order lines with 3 quantity", &demo());
+        assert!(a.sql.ends_with("WHERE \"ol\".\"quantity\" = 3"), "{}", a.sql);
+    }
+
+    #[test]
+    fn an_unquoted_capitalised_name_filters_only_the_column_or_table_it_touches() {
+        let a = answer("average unit price of tracks in the Jazz genre", &music_store());
+        assert!(a.sql.ends_with("WHERE \"g\".\"Name\" = 'Jazz'"), "{}", a.sql);
+        let a = answer("how many customers in the Enterprise segment", &demo());
+        assert!(a.sql.ends_with("WHERE \"c\".\"segment\" = 'Enterprise'"), "{}", a.sql);
+        assert_eq!(clarification("how many customers in Germany", &demo()).unknown_words, ["Germany"]);
+        // Lower case is no sign of a name.
+        assert_eq!(clarification("how many tracks in the jazz genre", &music_store()).unknown_words, ["jazz"]);
+    }
+
+    #[test]
+    fn an_integer_year_column_takes_whole_year_periods_and_is_its_own_yearly_bucket() {
+        let mut m = music_store();
+        let album = m.tables.iter().position(|t| t.name == "Album").unwrap();
+        m.tables[album].columns.push(crate::semantic::Column {
+            name: "ReleaseYear".into(),
+            declared_type: "INTEGER".into(),
+            kind: crate::semantic::ColumnKind::Integer,
+            nullable: false,
+        });
+        let a = answer("how many albums before 1990", &m);
+        assert!(a.sql.ends_with("WHERE \"a\".\"ReleaseYear\" < 1990"), "{}", a.sql);
+        let a = answer("number of albums per year", &m);
+        assert!(a.sql.starts_with("SELECT \"a\".\"ReleaseYear\" AS \"year\", COUNT(*)"), "{}", a.sql);
+        assert!(matches!(compile("how many albums in March 1990", &m), CompileOutcome::Clarify(_)));
+    }
+
+    #[test]
+    fn a_table_named_with_a_generic_suffix_answers_to_its_first_word() {
+        let mut m = demo();
+        let p = m.tables.iter().position(|t| t.name == "products").unwrap();
+        m.tables[p].name = "products_data".into();
+        for t in &mut m.tables {
+            for fk in &mut t.foreign_keys {
+                if fk.referenced_table == "products" {
+                    fk.referenced_table = "products_data".into();
+                }
+            }
+        }
+        assert_eq!(
+            answer("how many products", &m).sql,
+            "SELECT COUNT(*) AS \"number of products\" FROM \"products_data\" AS \"pd\""
+        );
+    }
+
+    #[test]
+    fn several_loose_columns_after_a_count_clarify_instead_of_grouping() {
+        let _ = clarification("how many orders status country", &demo());
+        let _ = clarification("maximum unit price and the category name of products", &demo());
     }
 
     /// The committed question set parses, has unique ids, covers at least 60 questions, and its

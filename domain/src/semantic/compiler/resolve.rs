@@ -94,7 +94,8 @@ impl Vocab {
                         && span.starts_with(&t.stems)
                         && span[t.stems.len()..] == *name
                 };
-                if span == c.stems.as_slice() || span == c.core.as_slice() || qualified(&c.stems) || qualified(&c.core) {
+                if span == c.stems.as_slice() || span == c.core.as_slice() || qualified(&c.stems) || qualified(&c.core)
+                {
                     out.push(Cand { col: ColRef { table: ti, column: ci }, tier: tier::EXACT });
                 }
             }
@@ -137,6 +138,22 @@ impl Vocab {
         }
         (0..self.tables.len())
             .filter(|&t| self.tables[t].stems.len() == 1 && synonyms.contains(&self.tables[t].stems[0]))
+            .collect()
+    }
+}
+
+impl Vocab {
+    /// Tables whose name is `span` followed by one word that only says "table".
+    fn tables_aliased(&self, span: &[String]) -> Vec<usize> {
+        const TABLE_WORDS: &[&str] =
+            &["data", "info", "information", "list", "table", "tbl", "detail", "record", "entry", "entries"];
+        (0..self.tables.len())
+            .filter(|&t| {
+                let stems = &self.tables[t].stems;
+                stems.len() == span.len() + 1
+                    && stems.starts_with(span)
+                    && stems.last().is_some_and(|w| TABLE_WORDS.iter().any(|g| words::stem(g) == *w))
+            })
             .collect()
     }
 }
@@ -233,6 +250,20 @@ pub(crate) struct Period {
     pub to: Option<String>,
 }
 
+impl Period {
+    /// Both ends fall on the 1st of January, so an integer year column can express it.
+    pub(crate) fn whole_years(&self) -> bool {
+        let on_new_year = |d: &Option<String>| d.as_deref().is_none_or(|d| d.ends_with("-01-01"));
+        on_new_year(&self.from) && on_new_year(&self.to)
+    }
+
+    /// The years of `[from, to)`, for an integer year column.
+    pub(crate) fn years(&self) -> (Option<i64>, Option<i64>) {
+        let year = |d: &Option<String>| d.as_deref().and_then(|d| d.get(..4)).and_then(|y| y.parse().ok());
+        (year(&self.from), year(&self.to))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Item {
     Count,
@@ -248,6 +279,10 @@ pub(crate) enum Item {
     Period(Period),
     /// `in`/`from` right before a quoted value: a hint that the value is a place.
     Place,
+    /// `most common`, `least common`: rank the next noun by how many rows of another table.
+    Common(Dir),
+    /// Capitalised words typed without quotes that name nothing in the schema: maybe a value.
+    Proper(String),
     /// `where`, `with`, `whose` …: ends a noun phrase, so a table before it does not qualify a
     /// column after it.
     Sep,
@@ -263,6 +298,9 @@ pub(crate) struct Piece {
     pub phrase: String,
     /// The noun was plural (`customers`), which keeps a superlative from meaning "just one".
     pub plural: bool,
+    /// The question's tokens `[start, end)` this piece was read from.
+    pub start: usize,
+    pub end: usize,
 }
 
 pub(crate) enum LexError {
@@ -304,6 +342,10 @@ const KEYWORDS: &[(&str, Kw)] = &[
     ("up to", Kw::Cmp(Op::Le)),
     ("equal to", Kw::Cmp(Op::Eq)),
     ("most recent", Kw::Extreme(Dir::Desc)),
+    ("most common", Kw::Common(Dir::Desc)),
+    ("least common", Kw::Common(Dir::Asc)),
+    ("most frequent", Kw::Common(Dir::Desc)),
+    ("least frequent", Kw::Common(Dir::Asc)),
     ("count", Kw::Count),
     ("distinct", Kw::Distinct),
     ("unique", Kw::Distinct),
@@ -400,6 +442,7 @@ enum Kw {
     Distinct,
     Agg(Agg),
     Extreme(Dir),
+    Common(Dir),
     Top(Dir),
     Group,
     Bucket(TimeUnit),
@@ -484,7 +527,7 @@ impl Lexer<'_> {
             Tok::Word { lower, stem, .. } => lower != stem && lower.ends_with('s') && !lower.ends_with("ss"),
             _ => false,
         });
-        self.pieces.push(Piece { item, phrase, plural });
+        self.pieces.push(Piece { item, phrase, plural, start: from, end: to });
     }
 
     fn lower(&self, i: usize) -> Option<&str> {
@@ -513,7 +556,9 @@ impl Lexer<'_> {
             Some(Tok::Number { value, .. }) if is_year(*value) => {
                 Some((When { year: *value as i32, month: None, day: None }, i + 1))
             }
-            Some(Tok::Date { year, month, day, .. }) => Some((When { year: *year, month: Some(*month), day: *day }, i + 1)),
+            Some(Tok::Date { year, month, day, .. }) => {
+                Some((When { year: *year, month: Some(*month), day: *day }, i + 1))
+            }
             Some(Tok::Word { lower, .. }) if lower == "year" => match self.number(i + 1) {
                 Some(y) if is_year(y) => Some((When { year: y as i32, month: None, day: None }, i + 2)),
                 _ => None,
@@ -576,6 +621,10 @@ impl Lexer<'_> {
                 if is_year(*value) {
                     let w = When { year: *value as i32, month: None, day: None };
                     self.push(Item::Period(Period { from: Some(w.start()), to: Some(w.end()) }), i, i + 1);
+                } else if matches!(self.toks.get(i + 1), Some(Tok::Word { .. })) {
+                    // `cars with 8 cylinders`: a count named before its column means equality;
+                    // the reader refuses it unless a numeric column or a table follows.
+                    self.push(Item::Compare(Op::Eq, *value), i, i + 1);
                 } else {
                     self.unknown.push(text.clone());
                 }
@@ -614,8 +663,55 @@ impl Lexer<'_> {
         if let Some(next) = self.schema_phrase(i, 1) {
             return next;
         }
+        if let Some(next) = self.aliased_table(i) {
+            return next;
+        }
+        if let Some(next) = self.proper_name(i) {
+            return next;
+        }
         self.unknown.push(self.toks[i].text().to_string());
         i + 1
+    }
+
+    /// `cars` for a table `cars_data`, `models` for `model_list`: a table whose name ends in a
+    /// word that only says it is a table, when no column has the shorter name.
+    fn aliased_table(&mut self, i: usize) -> Option<usize> {
+        let Some(Tok::Word { stem, .. }) = self.toks.get(i) else { return None };
+        let span = [stem.clone()];
+        let tables = self.vocab.tables_aliased(&span);
+        match tables.as_slice() {
+            [t] => {
+                self.push(Item::Table(*t), i, i + 1);
+                Some(i + 1)
+            }
+            _ => None,
+        }
+    }
+
+    /// A run of capitalised words past the question's first word that name nothing in the
+    /// schema: a value typed without quotes, which the reader accepts only next to a column.
+    fn proper_name(&mut self, i: usize) -> Option<usize> {
+        let capital = |t: &Tok| matches!(t, Tok::Word { text, lower, .. } if text.chars().next().is_some_and(char::is_uppercase) && !words::is_stop_word(lower) && !words::is_unsupported(lower));
+        if i == 0 || !self.toks.get(i).is_some_and(capital) {
+            return None;
+        }
+        let mut end = i;
+        while end < self.toks.len() && capital(&self.toks[end]) && (end == i || self.vocab_misses(end)) {
+            end += 1;
+        }
+        let value = self.toks[i..end].iter().map(Tok::text).collect::<Vec<_>>().join(" ");
+        self.push(Item::Proper(value), i, end);
+        Some(end)
+    }
+
+    /// Whether the word at `i` names no table or column, so it can continue a name.
+    fn vocab_misses(&self, i: usize) -> bool {
+        let Some(Tok::Word { stem, .. }) = self.toks.get(i) else { return false };
+        let span = [stem.clone()];
+        self.keyword_at(i).is_none()
+            && self.vocab.tables_named(&span, &[]).is_empty()
+            && self.vocab.exact_columns(&span).is_empty()
+            && self.vocab.word_columns(stem, &[]).is_empty()
     }
 
     fn keyword(&mut self, i: usize) -> Option<usize> {
@@ -626,6 +722,7 @@ impl Lexer<'_> {
             Kw::Distinct => self.push(Item::Distinct, i, after),
             Kw::Agg(a) => self.push(Item::Agg(a), i, after),
             Kw::Extreme(d) => self.push(Item::Extreme(d), i, after),
+            Kw::Common(d) => self.push(Item::Common(d), i, after),
             Kw::Sep => self.push(Item::Sep, i, after),
             Kw::Group => {
                 // `by month`, `per year`: the bucket follows; `group` itself adds nothing more.
@@ -654,7 +751,8 @@ impl Lexer<'_> {
             }
             Kw::Cmp(op) => {
                 let j = self.skip_articles(after);
-                match self.number(j) {
+                let word = self.lower(j).and_then(words::number_word).map(|n| n as f64);
+                match self.number(j).or(word) {
                     Some(n) => {
                         self.push(Item::Compare(op, n), i, j + 1);
                         return Some(j + 1);
@@ -671,7 +769,9 @@ impl Lexer<'_> {
                         }
                     }
                 }
-                if let (Some(a), Some("and"), Some(b)) = (self.number(after), self.lower(after + 1), self.number(after + 2)) {
+                if let (Some(a), Some("and"), Some(b)) =
+                    (self.number(after), self.lower(after + 1), self.number(after + 2))
+                {
                     self.push(Item::Between(a.min(b), a.max(b)), i, after + 3);
                     return Some(after + 3);
                 }
@@ -695,7 +795,9 @@ impl Lexer<'_> {
         };
         let period = match op {
             DateOp::In => Period { from: Some(w.start()), to: Some(w.end()) },
-            DateOp::Since if self.lower(i) == Some("from") && matches!(self.lower(next), Some("to" | "until" | "through")) => {
+            DateOp::Since
+                if self.lower(i) == Some("from") && matches!(self.lower(next), Some("to" | "until" | "through")) =>
+            {
                 let (b, k) = self.when_at(next + 1)?;
                 self.push(Item::Period(Period { from: Some(w.start()), to: Some(b.end()) }), i, k);
                 return Some(k);

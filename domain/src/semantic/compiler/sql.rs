@@ -125,6 +125,7 @@ pub(crate) struct Select {
     pub joins: Vec<String>,
     pub filters: Vec<String>,
     pub group_by: Vec<String>,
+    pub having: Option<String>,
     pub order_by: Vec<String>,
     pub limit: Option<u64>,
 }
@@ -150,6 +151,10 @@ impl Select {
             sql.push_str(" GROUP BY ");
             sql.push_str(&self.group_by.join(", "));
         }
+        if let Some(h) = &self.having {
+            sql.push_str(" HAVING ");
+            sql.push_str(h);
+        }
         if !self.order_by.is_empty() {
             sql.push_str(" ORDER BY ");
             sql.push_str(&self.order_by.join(", "));
@@ -162,7 +167,11 @@ impl Select {
 }
 
 /// `FROM root AS r JOIN … ON …` for a plan, plus one readable line per join for the explanation.
-pub(crate) fn from_and_joins(model: &SchemaModel, plan: &JoinPlan, aliases: &Aliases) -> (String, Vec<String>, Vec<String>) {
+pub(crate) fn from_and_joins(
+    model: &SchemaModel,
+    plan: &JoinPlan,
+    aliases: &Aliases,
+) -> (String, Vec<String>, Vec<String>) {
     let q = |s: &str| model.engine.quote_ident(s);
     let from = format!("{} AS {}", table_name(model, plan.root), q(aliases.of(plan.root)));
     let mut joins = Vec::new();
@@ -183,11 +192,7 @@ pub(crate) fn from_and_joins(model: &SchemaModel, plan: &JoinPlan, aliases: &Ali
         let readable = key_pairs(model, step.edge)
             .iter()
             .map(|(c, p)| {
-                format!(
-                    "{} = {}",
-                    column_label(model, step.edge.child, c),
-                    column_label(model, step.edge.parent, p)
-                )
+                format!("{} = {}", column_label(model, step.edge.child, c), column_label(model, step.edge.parent, p))
             })
             .collect::<Vec<_>>()
             .join(" AND ");
