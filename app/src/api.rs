@@ -1,14 +1,27 @@
 //! The app's only HTTP: typed calls to the relay's `/api/v1` routes, including the streamed
-//! query result, which is read incrementally and never buffered whole.
+//! query result, which is read incrementally and never buffered whole. The session is an
+//! HttpOnly cookie the browser sends by itself; this module never sees it.
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use vizkraft_domain::api::api_keys::{CreateApiKeyRequest, CreateApiKeyResponse, ListApiKeysResponse};
 use vizkraft_domain::api::ask::{AskRequest, AskResponse};
+use vizkraft_domain::api::audit::ListAuditResponse;
+use vizkraft_domain::api::auth::{
+    ChangePasswordRequest, MeResponse, SetupRequest, SetupStatusResponse, SignInRequest, SwitchOrganisationRequest,
+};
+use vizkraft_domain::api::members::{
+    AcceptInvitationRequest, ChangeRoleRequest, CreateInvitationRequest, CreateInvitationResponse,
+    ListInvitationsResponse, ListMembersResponse,
+};
 use vizkraft_domain::api::query::{QueryRequest, ResultFrame};
 use vizkraft_domain::api::sources::{ListSourcesResponse, SourceId, SourceSchemaResponse};
 use vizkraft_domain::api::API_PREFIX;
-use vizkraft_domain::ApiError;
+use vizkraft_domain::{ApiError, ErrorCode};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Headers, RequestCache, RequestInit, Response};
@@ -46,6 +59,11 @@ impl ClientError {
             ClientError::Incomplete => "stream_incomplete".to_owned(),
             ClientError::Cancelled => "cancelled".to_owned(),
         }
+    }
+
+    /// The relay refused because no valid session came with the request.
+    pub fn is_unauthenticated(&self) -> bool {
+        matches!(self, ClientError::Api(error) if error.code == ErrorCode::Unauthenticated)
     }
 
     pub fn message(&self) -> String {
@@ -92,6 +110,120 @@ impl Abort {
     }
 }
 
+/// What a 401 means for one call. For most it means the session ended, and the app goes to
+/// the sign-in page; for sign-in and password checks it means a wrong password, which the
+/// page itself explains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum On401 {
+    EndSession,
+    Report,
+}
+
+thread_local! {
+    /// Set once by the app shell; the browser runs one thread, so a thread-local is the whole app.
+    static SESSION_ENDED: RefCell<Option<Rc<dyn Fn()>>> = RefCell::new(None);
+}
+
+/// Registers what happens when the relay says the session is gone (expired, revoked, or the
+/// member was removed): the shell forgets the user and shows the sign-in page.
+pub fn on_session_ended(hook: impl Fn() + 'static) {
+    SESSION_ENDED.with(|slot| *slot.borrow_mut() = Some(Rc::new(hook)));
+}
+
+fn session_ended() {
+    // Cloned out first: the hook sets signals, and those may call back into this module.
+    let hook = SESSION_ENDED.with(|slot| slot.borrow().clone());
+    if let Some(hook) = hook {
+        hook();
+    }
+}
+
+// Accounts and sessions (relay `auth/`).
+
+pub async fn setup_status() -> Result<SetupStatusResponse, ClientError> {
+    get_json(&format!("{API_PREFIX}/setup")).await
+}
+
+pub async fn complete_setup(request: &SetupRequest) -> Result<MeResponse, ClientError> {
+    send_json("POST", &format!("{API_PREFIX}/setup"), Some(request), On401::Report).await
+}
+
+pub async fn sign_in(request: &SignInRequest) -> Result<MeResponse, ClientError> {
+    send_json("POST", &format!("{API_PREFIX}/session"), Some(request), On401::Report).await
+}
+
+pub async fn sign_out() -> Result<(), ClientError> {
+    send_empty::<()>("DELETE", &format!("{API_PREFIX}/session"), None, On401::EndSession).await
+}
+
+pub async fn me() -> Result<MeResponse, ClientError> {
+    get_json(&format!("{API_PREFIX}/me")).await
+}
+
+pub async fn switch_organisation(request: &SwitchOrganisationRequest) -> Result<MeResponse, ClientError> {
+    send_json("PUT", &format!("{API_PREFIX}/session/organisation"), Some(request), On401::EndSession).await
+}
+
+/// A wrong current password is a 401 too, so this call reports it instead of signing out.
+pub async fn change_password(request: &ChangePasswordRequest) -> Result<(), ClientError> {
+    send_empty("PUT", &format!("{API_PREFIX}/me/password"), Some(request), On401::Report).await
+}
+
+// Members and invitations (relay `members/`).
+
+pub async fn list_members() -> Result<ListMembersResponse, ClientError> {
+    get_json(&format!("{API_PREFIX}/members")).await
+}
+
+pub async fn change_member_role(user_id: &str, request: &ChangeRoleRequest) -> Result<(), ClientError> {
+    let url = format!("{API_PREFIX}/members/{}/role", encode_path_segment(user_id));
+    send_empty("PUT", &url, Some(request), On401::EndSession).await
+}
+
+pub async fn remove_member(user_id: &str) -> Result<(), ClientError> {
+    let url = format!("{API_PREFIX}/members/{}", encode_path_segment(user_id));
+    send_empty::<()>("DELETE", &url, None, On401::EndSession).await
+}
+
+pub async fn list_invitations() -> Result<ListInvitationsResponse, ClientError> {
+    get_json(&format!("{API_PREFIX}/invitations")).await
+}
+
+pub async fn create_invitation(request: &CreateInvitationRequest) -> Result<CreateInvitationResponse, ClientError> {
+    send_json("POST", &format!("{API_PREFIX}/invitations"), Some(request), On401::EndSession).await
+}
+
+pub async fn revoke_invitation(id: &str) -> Result<(), ClientError> {
+    let url = format!("{API_PREFIX}/invitations/{}", encode_path_segment(id));
+    send_empty::<()>("DELETE", &url, None, On401::EndSession).await
+}
+
+/// Public: the invitee may have no account yet.
+pub async fn accept_invitation(request: &AcceptInvitationRequest) -> Result<MeResponse, ClientError> {
+    send_json("POST", &format!("{API_PREFIX}/invitations/accept"), Some(request), On401::Report).await
+}
+
+// API keys (relay `api_keys/`) and the audit log (relay `audit/`).
+
+pub async fn list_api_keys() -> Result<ListApiKeysResponse, ClientError> {
+    get_json(&format!("{API_PREFIX}/api-keys")).await
+}
+
+pub async fn create_api_key(request: &CreateApiKeyRequest) -> Result<CreateApiKeyResponse, ClientError> {
+    send_json("POST", &format!("{API_PREFIX}/api-keys"), Some(request), On401::EndSession).await
+}
+
+pub async fn revoke_api_key(id: &str) -> Result<(), ClientError> {
+    let url = format!("{API_PREFIX}/api-keys/{}", encode_path_segment(id));
+    send_empty::<()>("DELETE", &url, None, On401::EndSession).await
+}
+
+pub async fn list_audit() -> Result<ListAuditResponse, ClientError> {
+    get_json(&format!("{API_PREFIX}/audit")).await
+}
+
+// Sources, asking and running (relay `sources/`, `ask/`, `query/`).
+
 pub async fn list_sources() -> Result<ListSourcesResponse, ClientError> {
     get_json(&format!("{API_PREFIX}/sources")).await
 }
@@ -101,7 +233,7 @@ pub async fn source_schema(id: &SourceId) -> Result<SourceSchemaResponse, Client
 }
 
 pub async fn ask(request: &AskRequest, abort: &Abort) -> Result<AskResponse, ClientError> {
-    let response = send("POST", &format!("{API_PREFIX}/ask"), Some(request), Some(abort)).await?;
+    let response = send("POST", &format!("{API_PREFIX}/ask"), Some(request), Some(abort), On401::EndSession).await?;
     read_json(&response, Some(abort)).await
 }
 
@@ -111,9 +243,29 @@ pub async fn ask(request: &AskRequest, abort: &Abort) -> Result<AskResponse, Cli
 pub async fn run_query(
     request: &QueryRequest,
     abort: &Abort,
+    on_frame: impl FnMut(ResultFrame),
+) -> Result<(), ClientError> {
+    let response = send("POST", &format!("{API_PREFIX}/query"), Some(request), Some(abort), On401::EndSession).await?;
+    read_frames(response, abort, on_frame).await
+}
+
+/// Runs the compiler's own SQL for a question, streamed like [`run_query`]: the way for roles
+/// that may ask but not write SQL, since the relay never takes SQL from them.
+pub async fn run_question(
+    request: &AskRequest,
+    abort: &Abort,
+    on_frame: impl FnMut(ResultFrame),
+) -> Result<(), ClientError> {
+    let response =
+        send("POST", &format!("{API_PREFIX}/ask/run"), Some(request), Some(abort), On401::EndSession).await?;
+    read_frames(response, abort, on_frame).await
+}
+
+async fn read_frames(
+    response: Response,
+    abort: &Abort,
     mut on_frame: impl FnMut(ResultFrame),
 ) -> Result<(), ClientError> {
-    let response = send("POST", &format!("{API_PREFIX}/query"), Some(request), Some(abort)).await?;
     let body = response.body().ok_or_else(|| ClientError::Decode("the result has no body".to_owned()))?;
     let mut chunks = wasm_streams::ReadableStream::from_raw(body).into_stream();
     let mut lines = LineSplitter::default();
@@ -187,15 +339,33 @@ impl LineSplitter {
 }
 
 async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ClientError> {
-    let response = send::<()>("GET", url, None, None).await?;
+    send_json::<(), T>("GET", url, None, On401::EndSession).await
+}
+
+async fn send_json<B: Serialize, T: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    body: Option<&B>,
+    on_401: On401,
+) -> Result<T, ClientError> {
+    let response = send(method, url, body, None, on_401).await?;
     read_json(&response, None).await
 }
 
+/// For the routes that answer `204 No Content`.
+async fn send_empty<B: Serialize>(method: &str, url: &str, body: Option<&B>, on_401: On401) -> Result<(), ClientError> {
+    send(method, url, body, None, on_401).await.map(drop)
+}
+
+/// Every request is a same-origin `fetch`: the browser adds the session cookie
+/// (`credentials: same-origin` is the default) and the `Origin` header the relay checks
+/// against cross-site requests.
 async fn send<B: Serialize>(
     method: &str,
     url: &str,
     body: Option<&B>,
     abort: Option<&Abort>,
+    on_401: On401,
 ) -> Result<Response, ClientError> {
     let network = |e: JsValue| ClientError::Network(js_message(&e));
     let window = web_sys::window().ok_or_else(|| ClientError::Network("no browser window".to_owned()))?;
@@ -221,10 +391,13 @@ async fn send<B: Serialize>(
         Err(e) => return Err(network(e)),
     };
     if response.ok() {
-        Ok(response)
-    } else {
-        Err(error_from(&response, abort).await)
+        return Ok(response);
     }
+    let error = error_from(&response, abort).await;
+    if response.status() == 401 && on_401 == On401::EndSession {
+        session_ended();
+    }
+    Err(error)
 }
 
 async fn read_text(response: &Response, abort: Option<&Abort>) -> Result<String, ClientError> {

@@ -10,6 +10,18 @@ use serde::{Deserialize, Serialize};
 pub enum ErrorCode {
     /// The request body or a parameter could not be parsed.
     BadRequest,
+    /// No valid session or API key came with the request.
+    Unauthenticated,
+    /// The caller's role does not allow this.
+    Forbidden,
+    /// A state-changing request came from another origin (CSRF protection).
+    CrossOrigin,
+    /// Too many attempts; retry after the time in `Retry-After`.
+    RateLimited,
+    /// The request conflicts with the current state (e.g. removing the last owner).
+    Conflict,
+    /// A link or token is unknown, used, revoked or expired.
+    TokenInvalid,
     /// The addressed object does not exist (or belongs to someone else).
     NotFound,
     /// The SQL is not exactly one read-only query.

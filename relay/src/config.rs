@@ -62,6 +62,22 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub limits: QueryLimits,
+
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+/// The HTTPS certificate. Without one, the relay makes a self-signed certificate for
+/// `localhost`, `127.0.0.1` and `::1` on first start and keeps it in `<data-dir>/tls/`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TlsArgs {
+    /// PEM certificate chain, leaf first (e.g. Let's Encrypt's `fullchain.pem`).
+    #[arg(long = "tls-cert", env = "VIZKRAFT_TLS_CERT", value_name = "PATH", requires = "key")]
+    pub cert: Option<PathBuf>,
+
+    /// PEM private key of that certificate (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long = "tls-key", env = "VIZKRAFT_TLS_KEY", value_name = "PATH", requires = "cert")]
+    pub key: Option<PathBuf>,
 }
 
 /// Per-query limits; both are reported to the user with every result.

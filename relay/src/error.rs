@@ -15,6 +15,22 @@ pub enum RelayError {
     BadRequest(String),
     #[error("{0} not found")]
     NotFound(&'static str),
+    #[error("sign in first")]
+    Unauthenticated,
+    /// Wrong e-mail or password; deliberately the same whichever it was.
+    #[error("sign-in failed")]
+    SignInFailed,
+    #[error("your role does not allow this")]
+    Forbidden,
+    #[error("cross-origin request refused")]
+    CrossOrigin,
+    #[error("too many attempts")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("{0}")]
+    Conflict(String),
+    /// A link or token that is unknown, used, revoked or expired; which one is not said.
+    #[error("{0}")]
+    TokenInvalid(&'static str),
     #[error(transparent)]
     Guard(#[from] GuardError),
     /// A database message, shown to the user who ran the query and never logged.
@@ -29,6 +45,22 @@ impl RelayError {
         match self {
             RelayError::BadRequest(m) => ApiError::new(ErrorCode::BadRequest, m.clone()),
             RelayError::NotFound(what) => ApiError::new(ErrorCode::NotFound, format!("{what} not found")),
+            RelayError::Unauthenticated => ApiError::new(ErrorCode::Unauthenticated, "Sign in first."),
+            RelayError::SignInFailed => {
+                ApiError::new(ErrorCode::Unauthenticated, "The e-mail or the password is wrong.")
+            }
+            RelayError::Forbidden => {
+                ApiError::new(ErrorCode::Forbidden, "Your role in this organisation does not allow this.")
+            }
+            RelayError::CrossOrigin => {
+                ApiError::new(ErrorCode::CrossOrigin, "Refused: the request did not come from this site.")
+            }
+            RelayError::RateLimited { retry_after_secs } => ApiError::new(
+                ErrorCode::RateLimited,
+                format!("Too many attempts. Try again in {retry_after_secs} seconds."),
+            ),
+            RelayError::Conflict(m) => ApiError::new(ErrorCode::Conflict, m.clone()),
+            RelayError::TokenInvalid(m) => ApiError::new(ErrorCode::TokenInvalid, *m),
             RelayError::Guard(g) => g.clone().into(),
             RelayError::Query(e) => e.clone(),
             RelayError::Internal(_) => {
@@ -42,6 +74,11 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         ErrorCode::BadRequest | ErrorCode::SqlSyntax | ErrorCode::ReadOnlyViolation => StatusCode::BAD_REQUEST,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden | ErrorCode::CrossOrigin => StatusCode::FORBIDDEN,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::Conflict => StatusCode::CONFLICT,
+        ErrorCode::TokenInvalid => StatusCode::GONE,
         ErrorCode::QueryFailed => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::QueryTimeout => StatusCode::GATEWAY_TIMEOUT,
         ErrorCode::SourceUnreachable => StatusCode::BAD_GATEWAY,
@@ -56,7 +93,11 @@ impl IntoResponse for RelayError {
             tracing::error!(error = format!("{e:#}"), "internal error");
         }
         let body = self.to_api_error();
-        (status_of(body.code), Json(body)).into_response()
+        let mut response = (status_of(body.code), Json(body)).into_response();
+        if let RelayError::RateLimited { retry_after_secs } = self {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
+        }
+        response
     }
 }
 

@@ -1,19 +1,25 @@
-//! The Vizkraft relay as a library: `router` and `serve` are what `main.rs` boots and what
-//! the tests drive.
+//! The Vizkraft relay as a library: `router` and `tls::serve_tls` are what `main.rs` boots and
+//! what the tests drive.
 
+pub mod access;
 pub mod accuracy;
+pub mod api_keys;
 pub mod ask;
+pub mod audit;
+pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod members;
 pub mod openapi;
 pub mod query;
 pub mod schema;
+pub mod security_headers;
 pub mod sources;
 pub mod state;
 pub mod telemetry;
+pub mod tls;
 
-use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -27,18 +33,30 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use vizkraft_domain::api::API_PREFIX;
 
+use crate::access::ApiRoutes;
 use crate::config::ServeArgs;
 use crate::error::RelayError;
 use crate::sources::{display_name_for, source_id_for, SourceRegistry, DEMO_SOURCE_ID};
 use crate::state::{AppState, MetaStore};
+use crate::tls::ServerCertificate;
+
+/// Every API route with its access rule: the only place the API is assembled.
+pub fn api_routes() -> ApiRoutes {
+    ApiRoutes::default()
+        .merge(auth::routes())
+        .merge(members::routes())
+        .merge(api_keys::routes())
+        .merge(audit::routes())
+        .merge(sources::routes())
+        .merge(ask::routes())
+        .merge(query::routes())
+        .merge(openapi::routes())
+}
 
 /// The whole HTTP surface: health, the versioned API, and the built app for everything else.
 pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
-    let api = Router::new()
-        .merge(sources::router())
-        .merge(ask::router())
-        .merge(query::router())
-        .merge(openapi::router())
+    let (api, _) = api_routes().build(&state);
+    let api = api
         .fallback(|| async { RelayError::NotFound("API route") })
         // Responses may carry result rows: no browser or proxy may keep them.
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
@@ -48,16 +66,9 @@ pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
         Some(dir) => app.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))),
         None => app,
     };
+    // Last, so it wraps everything above: API, app files, errors and 404s alike.
+    let app = app.layer(security_headers::layer(static_dir));
     app.with_state(state)
-}
-
-/// Serves `router` on `listener` until `shutdown` resolves.
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
 }
 
 impl AppState {
@@ -66,7 +77,7 @@ impl AppState {
         std::fs::create_dir_all(&args.data_dir)
             .with_context(|| format!("cannot create the data directory {}", args.data_dir.display()))?;
         let meta = open_meta_store(&args.data_dir.join("meta.sqlite")).await?;
-        let mut registry = SourceRegistry::default();
+        let registry = SourceRegistry::default();
         if args.demo {
             let path = args.demo_path.clone().unwrap_or_else(|| args.data_dir.join("demo.sqlite"));
             if !path.exists() {
@@ -79,7 +90,7 @@ impl AppState {
         for path in &args.sqlite_sources {
             registry.add_sqlite(&meta, &source_id_for(path), &display_name_for(path), path, None).await?;
         }
-        Ok(AppState { meta, sources: Arc::new(registry), limits: args.limits })
+        Ok(AppState { meta, sources: Arc::new(registry), limits: args.limits, throttle: Arc::default() })
     }
 }
 
@@ -98,19 +109,45 @@ async fn open_meta_store(path: &Path) -> anyhow::Result<MetaStore> {
     Ok(MetaStore(pool))
 }
 
-/// `vizkraft serve`: open everything, bind, print the address, serve until Ctrl-C.
+/// `vizkraft serve`: open everything, bind, print the address, serve over HTTPS until Ctrl-C.
 pub async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState::open(&args).await?;
+    let certificate =
+        ServerCertificate::from_options(args.tls.cert.as_deref(), args.tls.key.as_deref(), &args.data_dir)?;
+    let tls_config = tls::server_config(&certificate)?;
     if let Some(dir) = &args.static_dir {
         anyhow::ensure!(dir.join("index.html").exists(), "no built app in {} (run scripts/demo)", dir.display());
     }
     let listener = TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr()?;
-    println!("Vizkraft is running at http://{address}/");
+    // A wildcard address is no place to browse to; the self-signed certificate names localhost.
+    let shown =
+        if address.ip().is_unspecified() { format!("localhost:{}", address.port()) } else { address.to_string() };
+    println!("Vizkraft is running at https://{shown}/");
+    print_certificate(&certificate);
+    if let Some(token) = auth::ensure_setup_token(&state.meta).await? {
+        // The token travels in the fragment, so it never reaches a server log.
+        println!("No users yet. Create the first owner within the hour at: https://{shown}/setup#{token}");
+    }
     let app = router(state, args.static_dir.as_deref());
-    serve(listener, app, async {
+    tls::serve_tls(listener, tls_config, app, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
     .context("server stopped")
+}
+
+/// What a person needs to check, or pin, the certificate the browser is about to show.
+fn print_certificate(certificate: &ServerCertificate) {
+    match &certificate.origin {
+        tls::Origin::Provided => println!("TLS certificate: the one given with --tls-cert"),
+        tls::Origin::Created(dir) => println!(
+            "TLS certificate: self-signed for localhost, 127.0.0.1 and ::1, created in {} \
+             (browsers warn about it once; see README, \"HTTPS\")",
+            dir.display()
+        ),
+        tls::Origin::Reused(dir) => println!("TLS certificate: self-signed, from {}", dir.display()),
+    }
+    println!("  SHA-256 fingerprint:   {}", certificate.fingerprints.sha256);
+    println!("  SPKI SHA-256 (base64): {}", certificate.fingerprints.spki_sha256);
 }

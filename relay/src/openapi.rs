@@ -1,26 +1,47 @@
 //! The OpenAPI document, generated from the handlers' annotations and the shared wire types.
 
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use utoipa::OpenApi;
 
-use crate::state::AppState;
+use crate::access::{Access, ApiRoutes};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Vizkraft relay API",
-        description = "Ask your database, get a chart. Query results are streamed and never stored."
+        description = "Ask your database, get a chart. Query results are streamed and never stored. \
+                       Authenticate with the session cookie from /api/v1/session or an API key in \
+                       `Authorization: Bearer vk_…`."
     ),
     paths(
+        crate::auth::get_setup_status,
+        crate::auth::complete_setup,
+        crate::auth::sign_in,
+        crate::auth::sign_out,
+        crate::auth::switch_organisation,
+        crate::auth::create_organisation,
+        crate::auth::get_me,
+        crate::auth::change_password,
+        crate::members::list_members,
+        crate::members::change_member_role,
+        crate::members::remove_member,
+        crate::members::invitations::list_invitations,
+        crate::members::invitations::create_invitation,
+        crate::members::invitations::revoke_invitation,
+        crate::members::invitations::accept_invitation,
+        crate::api_keys::list_api_keys,
+        crate::api_keys::create_api_key,
+        crate::api_keys::revoke_api_key,
+        crate::audit::list_audit_events,
         crate::sources::list_sources,
         crate::sources::get_source_schema,
         crate::ask::ask_question,
+        crate::ask::run_question,
         crate::query::run_query,
     )
 )]
 pub struct ApiDoc;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+pub fn routes() -> ApiRoutes {
+    ApiRoutes::default().get("/openapi.json", Access::Public, || async { Json(ApiDoc::openapi()) })
 }

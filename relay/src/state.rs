@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use sqlx::SqlitePool;
 
+use crate::auth::LoginThrottle;
 use crate::config::QueryLimits;
 use crate::sources::SourceRegistry;
 
@@ -14,6 +15,7 @@ pub struct AppState {
     pub meta: MetaStore,
     pub sources: Arc<SourceRegistry>,
     pub limits: QueryLimits,
+    pub throttle: Arc<LoginThrottle>,
 }
 
 #[derive(Clone)]

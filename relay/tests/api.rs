@@ -4,99 +4,16 @@
 // Test code throughout: a panic is a failed test with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+mod support;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use axum::Router;
-use http_body_util::BodyExt;
-use serde::de::DeserializeOwned;
-use tower::ServiceExt;
-use vizkraft_domain::api::ask::AskResponse;
+use axum::http::{Method, StatusCode};
 use vizkraft_domain::api::query::{Cell, ResultFrame, Truncation};
 use vizkraft_domain::api::sources::{ListSourcesResponse, SourceSchemaResponse};
 use vizkraft_domain::semantic::CompileOutcome;
 use vizkraft_domain::{ApiError, ErrorCode};
-use vizkraft_relay::config::{QueryLimits, ServeArgs};
-use vizkraft_relay::state::AppState;
+use vizkraft_relay::config::QueryLimits;
 
-/// The demo database, generated once and kept under the target directory.
-fn demo_db() -> &'static Path {
-    static DEMO: OnceLock<PathBuf> = OnceLock::new();
-    DEMO.get_or_init(|| {
-        // Generated on a thread of its own: each test has its own runtime, the file is shared.
-        std::thread::spawn(|| {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(vizkraft_relay::demo::cached_in(Path::new(env!("CARGO_TARGET_TMPDIR")))).unwrap()
-        })
-        .join()
-        .unwrap()
-    })
-}
-
-struct TestRelay {
-    app: Router,
-    _data_dir: tempfile::TempDir,
-}
-
-impl TestRelay {
-    async fn start(limits: QueryLimits) -> TestRelay {
-        let data_dir = tempfile::tempdir().unwrap();
-        let args = ServeArgs {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: data_dir.path().to_owned(),
-            static_dir: None,
-            demo: true,
-            demo_path: Some(demo_db().to_owned()),
-            sqlite_sources: Vec::new(),
-            limits,
-        };
-        let state = AppState::open(&args).await.unwrap();
-        TestRelay { app: vizkraft_relay::router(state, None), _data_dir: data_dir }
-    }
-
-    async fn default() -> TestRelay {
-        Self::start(QueryLimits { row_cap: 1_000_000, statement_timeout_ms: 30_000 }).await
-    }
-
-    async fn send(&self, request: Request<Body>) -> (StatusCode, Vec<u8>) {
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
-        (status, body)
-    }
-
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> (StatusCode, T) {
-        let (status, body) = self.send(Request::get(path).body(Body::empty()).unwrap()).await;
-        (
-            status,
-            serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{path}: {e}: {}", String::from_utf8_lossy(&body))),
-        )
-    }
-
-    async fn post(&self, path: &str, json: serde_json::Value) -> (StatusCode, Vec<u8>) {
-        let request =
-            Request::post(path).header("content-type", "application/json").body(Body::from(json.to_string())).unwrap();
-        self.send(request).await
-    }
-
-    async fn ask(&self, question: &str) -> CompileOutcome {
-        let (status, body) =
-            self.post("/api/v1/ask", serde_json::json!({"source_id": "demo", "question": question})).await;
-        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-        serde_json::from_slice::<AskResponse>(&body).unwrap().outcome
-    }
-
-    /// Runs SQL on the demo source and returns the parsed frames.
-    async fn query(&self, sql: &str) -> Result<Vec<ResultFrame>, (StatusCode, ApiError)> {
-        let (status, body) = self.post("/api/v1/query", serde_json::json!({"source_id": "demo", "sql": sql})).await;
-        if status != StatusCode::OK {
-            return Err((status, serde_json::from_slice(&body).unwrap()));
-        }
-        Ok(body.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect())
-    }
-}
+use support::{demo_db, Auth, TestRelay};
 
 fn rows_of(frames: &[ResultFrame]) -> Vec<Vec<Cell>> {
     frames
@@ -114,8 +31,8 @@ async fn direct_scalar(sql: &str) -> i64 {
 #[tokio::test]
 async fn health_answers_ok() {
     let relay = TestRelay::default().await;
-    let (status, body) = relay.send(Request::get("/healthz").body(Body::empty()).unwrap()).await;
-    assert_eq!((status, body.as_slice()), (StatusCode::OK, b"ok".as_slice()));
+    let reply = relay.call(Method::GET, "/healthz", None, &Auth::None).await;
+    assert_eq!((reply.status, reply.text().as_str()), (StatusCode::OK, "ok"));
 }
 
 #[tokio::test]
@@ -264,9 +181,8 @@ async fn the_openapi_document_describes_every_route() {
 #[tokio::test]
 async fn api_responses_are_never_cached() {
     let relay = TestRelay::default().await;
-    let response =
-        relay.app.clone().oneshot(Request::get("/api/v1/sources").body(Body::empty()).unwrap()).await.unwrap();
-    assert_eq!(response.headers()["cache-control"], "no-store");
+    let reply = relay.call(Method::GET, "/api/v1/sources", None, &relay.owner).await;
+    assert_eq!(reply.headers["cache-control"], "no-store");
 }
 
 #[tokio::test]
@@ -276,11 +192,9 @@ async fn a_client_that_goes_away_stops_its_query_and_frees_the_connection() {
     let endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n";
     let mut abandoned = Vec::new();
     for _ in 0..vizkraft_relay::sources::MAX_CONNECTIONS_PER_SOURCE {
-        let request = Request::post("/api/v1/query")
-            .header("content-type", "application/json")
-            .body(Body::from(serde_json::json!({"source_id": "demo", "sql": endless}).to_string()))
-            .unwrap();
-        let response = relay.app.clone().oneshot(request).await.unwrap();
+        let body = serde_json::json!({"source_id": "demo", "sql": endless});
+        let request = TestRelay::build(Method::POST, "/api/v1/query", Some(body), &relay.owner);
+        let response = tower::ServiceExt::oneshot(relay.app.clone(), request).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         abandoned.push(response);
     }

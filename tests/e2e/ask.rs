@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use crate::support::{output_dir, Browser, Relay};
+use crate::support::{output_dir, Browser, Relay, OWNER_EMAIL, OWNER_PASSWORD};
 
 fn as_f64(v: &serde_json::Value) -> f64 {
     v.as_f64().or_else(|| v.as_str().and_then(|s| s.parse().ok())).unwrap_or(f64::NAN)
@@ -36,8 +36,8 @@ async fn assert_chart_matches_sql(relay: &Relay, chart: &serde_json::Value, sql:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_questions_draw_exactly_what_the_database_returns() {
     let relay = Relay::start().await;
-    let browser = Browser::start().await;
-    browser.open(&relay.url).await;
+    let browser = Browser::start(&relay).await;
+    browser.set_up_first_owner(&relay, OWNER_EMAIL, OWNER_PASSWORD).await;
     let shots = output_dir();
 
     for (question, kind) in [
@@ -61,14 +61,16 @@ async fn the_demo_questions_draw_exactly_what_the_database_returns() {
     let count: i64 = relay.direct_rows("SELECT count(*) FROM customers").await[0].get(0);
     assert_eq!(digits, count.to_string());
 
+    // Charts, tables and streaming all worked within the relay's Content-Security-Policy.
+    browser.assert_no_csp_violation().await;
     browser.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edited_query_that_writes_is_refused_with_a_clear_message() {
     let relay = Relay::start().await;
-    let browser = Browser::start().await;
-    browser.open(&relay.url).await;
+    let browser = Browser::start(&relay).await;
+    browser.set_up_first_owner(&relay, OWNER_EMAIL, OWNER_PASSWORD).await;
     browser.ask("how many customers").await;
     browser.wait_for_testid_text("big-number").await;
     browser.run_sql("DELETE FROM customers").await;
@@ -78,5 +80,6 @@ async fn an_edited_query_that_writes_is_refused_with_a_clear_message() {
     let count: i64 = relay.direct_rows("SELECT count(*) FROM customers").await[0].get(0);
     assert!(count > 0);
     browser.screenshot(&output_dir().join("refused-delete.png")).await;
+    browser.assert_no_csp_violation().await;
     browser.close().await;
 }

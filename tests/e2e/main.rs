@@ -4,5 +4,7 @@
 // Test code throughout: a panic is a failed test with its location.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access;
 mod ask;
+mod security_headers;
 mod support;

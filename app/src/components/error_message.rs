@@ -13,6 +13,13 @@ fn headline(code: &str) -> &'static str {
         "query_failed" => "The database rejected the query",
         "source_unreachable" => "The data source could not be reached",
         "not_found" => "Not found",
+        // Sessions that end send the app to sign-in, so a shown 401 is a password not accepted.
+        "unauthenticated" => "Not accepted",
+        "forbidden" => "Your role does not allow this",
+        "rate_limited" => "Too many attempts",
+        "conflict" => "That is not possible right now",
+        "token_invalid" => "This link no longer works",
+        "cross_origin" => "A request from another site was refused",
         "bad_request" => "The request was not understood",
         "network" => "The Vizkraft relay could not be reached",
         "stream_incomplete" => "The result was cut off",

@@ -2,16 +2,28 @@
 
 pub mod chart_switcher;
 pub mod chart_view;
+pub mod copy_field;
 pub mod data_table;
 pub mod error_message;
 pub mod explanation;
+pub mod field;
+pub mod header;
+pub mod link;
+pub mod role_select;
 pub mod run_progress;
 pub mod schema_browser;
+pub mod timestamp;
 
 pub use chart_switcher::ChartSwitcher;
 pub use chart_view::ChartView;
+pub use copy_field::CopyField;
 pub use data_table::DataTable;
 pub use error_message::ErrorMessage;
 pub use explanation::{Clarification, Explanation};
+pub use field::{Field, MIN_PASSWORD_CHARS};
+pub use header::AppHeader;
+pub use link::Link;
+pub use role_select::{grantable_roles, role_value, RoleSelect};
 pub use run_progress::RunProgress;
 pub use schema_browser::SchemaBrowser;
+pub use timestamp::{format_timestamp, Timestamp};

@@ -1,5 +1,6 @@
 //! The Ask page: pick a source, ask a question, read the SQL it became, and see the answer as
-//! a chart and a table while the rows stream in.
+//! a chart and a table while the rows stream in. Roles that may not run SQL (viewers) see the
+//! SQL read-only, and their answers come from the relay running the compiler's own SQL.
 
 use std::time::Duration;
 
@@ -41,7 +42,11 @@ fn now_ms() -> f64 {
 }
 
 #[component]
-pub fn AskPage() -> impl IntoView {
+pub fn AskPage(
+    /// `Role::allows(Permission::RunSql)` for the active organisation; the shell rebuilds the
+    /// page when the role changes, so a plain value is enough.
+    can_run_sql: bool,
+) -> impl IntoView {
     let sources = RwSignal::new(Remote::<Vec<SourceSummary>>::Loading);
     let source_id = RwSignal::new(None::<SourceId>);
     let schema = RwSignal::new(Remote::<SourceSchemaResponse>::Loading);
@@ -58,6 +63,8 @@ pub fn AskPage() -> impl IntoView {
     let run_abort = StoredValue::new_local(None::<Abort>);
     let ticker = StoredValue::new(None::<IntervalHandle>);
     let ask_seq = StoredValue::new(0_u64);
+    // The question whose SQL is shown: what `/ask/run` compiles again for roles without RunSql.
+    let asked = StoredValue::new(String::new());
 
     let stop_ticker = move || {
         if let Some(Some(handle)) = ticker.try_update_value(Option::take) {
@@ -119,8 +126,13 @@ pub fn AskPage() -> impl IntoView {
             Err(error) => leptos::logging::warn!("elapsed-time ticker unavailable: {error:?}"),
         }
         spawn_local(async move {
-            let request = QueryRequest { source_id: source, sql: text };
-            let outcome = api::run_query(&request, &abort, |frame| result.apply(generation, frame)).await;
+            let on_frame = |frame| result.apply(generation, frame);
+            let outcome = if can_run_sql {
+                api::run_query(&QueryRequest { source_id: source, sql: text }, &abort, on_frame).await
+            } else {
+                let request = AskRequest { source_id: source, question: asked.get_value() };
+                api::run_question(&request, &abort, on_frame).await
+            };
             if let Err(error) = outcome {
                 result.fail(generation, error, now_ms());
             }
@@ -153,12 +165,13 @@ pub fn AskPage() -> impl IntoView {
         ask_abort.set_value(Some(abort.clone()));
         ask_state.set(AskState::Asking);
         spawn_local(async move {
-            let answered = api::ask(&AskRequest { source_id: source, question: text }, &abort).await;
+            let answered = api::ask(&AskRequest { source_id: source, question: text.clone() }, &abort).await;
             if ask_seq.get_value() != seq {
                 return;
             }
             match answered.map(|r| r.outcome) {
                 Ok(CompileOutcome::Answer(answer)) => {
+                    asked.set_value(text);
                     let text = answer.sql.clone();
                     sql.set(text.clone());
                     ask_state.set(AskState::Answered(answer));
@@ -236,6 +249,10 @@ pub fn AskPage() -> impl IntoView {
                 <details class="schema" open=schema_starts_open()>
                     <summary><h2>"Schema"</h2></summary>
                     {move || match schema.get() {
+                        // An organisation without sources has no schema to wait for.
+                        Remote::Loading if sources.with(|s| matches!(s, Remote::Ready(list) if list.is_empty())) => view! {
+                            <p class="muted">"No data source to show."</p>
+                        }.into_any(),
                         Remote::Loading => view! { <p class="muted">"Reading the schema…"</p> }.into_any(),
                         Remote::Failed(error) => view! { <ErrorMessage error=error /> }.into_any(),
                         Remote::Ready(loaded) => view! { <SchemaBrowser schema=loaded.schema /> }.into_any(),
@@ -315,21 +332,36 @@ pub fn AskPage() -> impl IntoView {
 
                 <div class="card sql-card">
                     <label class="field-label" for="sql-editor">"SQL"</label>
-                    <textarea id="sql-editor" class="sql-editor" data-testid="sql-editor" spellcheck="false" rows="4"
-                        placeholder="The SQL for your question appears here. You can also write a SELECT yourself."
+                    <textarea id="sql-editor" class="sql-editor" class:read-only=!can_run_sql data-testid="sql-editor"
+                        spellcheck="false" rows="4" readonly=!can_run_sql
+                        placeholder=if can_run_sql {
+                            "The SQL for your question appears here. You can also write a SELECT yourself."
+                        } else {
+                            "The SQL for your question appears here."
+                        }
                         prop:value=move || sql.get()
                         on:input=move |ev| sql.set(event_target_value(&ev))
                         on:keydown=move |ev| {
-                            if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
+                            if can_run_sql && ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
                                 ev.prevent_default();
                                 run(sql.get_untracked());
                             }
                         }></textarea>
                     <div class="sql-actions">
-                        <button type="button" class="button primary" data-testid="run-button"
-                            disabled=move || running.get() || source_id.with(Option::is_none) || sql.with(|s| s.trim().is_empty())
-                            on:click=move |_| run(sql.get_untracked())>"Run"</button>
-                        <span class="muted small hint">"Ctrl/⌘ + Enter"</span>
+                        {if can_run_sql {
+                            view! {
+                                <button type="button" class="button primary" data-testid="run-button"
+                                    disabled=move || running.get() || source_id.with(Option::is_none) || sql.with(|s| s.trim().is_empty())
+                                    on:click=move |_| run(sql.get_untracked())>"Run"</button>
+                                <span class="muted small hint">"Ctrl/⌘ + Enter"</span>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <span class="muted small hint" data-testid="sql-read-only">
+                                    "Your role runs the SQL of your questions; editing SQL needs the editor role."
+                                </span>
+                            }.into_any()
+                        }}
                         <RunProgress status=result.status rows_received=rows_received now_ms=now on_cancel=move |()| cancel() />
                     </div>
                     {move || match ask_state.get() {

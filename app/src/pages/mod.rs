@@ -1,7 +1,23 @@
-//! One file per page; `crate::routes` maps paths to them.
+//! One file per page; the route table in `crate::Route` maps paths to them.
 
+pub mod account;
+pub mod api_keys;
 pub mod ask;
+pub mod audit;
+pub mod invite;
+pub mod members;
+pub mod not_allowed;
 pub mod not_found;
+pub mod setup;
+pub mod sign_in;
 
+pub use account::AccountPage;
+pub use api_keys::ApiKeysPage;
 pub use ask::AskPage;
+pub use audit::AuditPage;
+pub use invite::InvitePage;
+pub use members::MembersPage;
+pub use not_allowed::NotAllowedPage;
 pub use not_found::NotFoundPage;
+pub use setup::SetupPage;
+pub use sign_in::SignInPage;

@@ -2,13 +2,17 @@
 
 use leptos::prelude::*;
 
+use crate::components::Link;
+use crate::session::Session;
+use crate::Route;
+
 #[component]
-pub fn NotFoundPage() -> impl IntoView {
+pub fn NotFoundPage(session: Session) -> impl IntoView {
     view! {
-        <section class="main">
+        <section class="narrow">
             <div class="card">
                 <h2>"Page not found"</h2>
-                <p>"There is nothing at this address. " <a href="/">"Ask a question"</a> " instead."</p>
+                <p>"There is nothing at this address. " <Link session=session to=Route::Ask>"Ask a question"</Link> " instead."</p>
             </div>
         </section>
     }

@@ -1,6 +1,10 @@
 //! Request and response bodies of the relay's HTTP API, one module per relay feature.
 
+pub mod api_keys;
 pub mod ask;
+pub mod audit;
+pub mod auth;
+pub mod members;
 pub mod query;
 pub mod sources;
 

@@ -11,17 +11,16 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::Router;
 use bytes::Bytes;
 use tokio::sync::mpsc;
+use vizkraft_domain::api::auth::Permission;
 use vizkraft_domain::api::query::{QueryRequest, ResultFrame, RESULT_STREAM_CONTENT_TYPE};
 use vizkraft_domain::{guard, ApiError, ErrorCode};
 
+use crate::access::{Access, ApiRoutes, Principal};
 use crate::config::QueryLimits;
 use crate::error::{ApiJson, RelayError};
-use crate::sources::SourceRegistry;
-use crate::state::AppState;
+use crate::sources::{Source, SourceRegistry};
 
 /// Longest SQL text accepted (bytes).
 const MAX_SQL_BYTES: usize = 100_000;
@@ -29,8 +28,8 @@ const MAX_SQL_BYTES: usize = 100_000;
 /// slows the database read instead of growing a buffer.
 const FRAMES_IN_FLIGHT: usize = 2;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/query", post(run_query))
+pub fn routes() -> ApiRoutes {
+    ApiRoutes::default().post("/query", Access::Permission(Permission::RunSql), run_query)
 }
 
 #[utoipa::path(post, path = "/api/v1/query", tag = "query", request_body = QueryRequest,
@@ -42,13 +41,19 @@ pub fn router() -> Router<AppState> {
 pub async fn run_query(
     State(sources): State<Arc<SourceRegistry>>,
     State(limits): State<QueryLimits>,
+    principal: Principal,
     ApiJson(request): ApiJson<QueryRequest>,
 ) -> Result<Response, RelayError> {
     if request.sql.len() > MAX_SQL_BYTES {
         return Err(RelayError::BadRequest(format!("SQL may have at most {MAX_SQL_BYTES} bytes.")));
     }
-    let source = sources.get(&request.source_id)?;
-    guard::check(&request.sql, source.engine())?;
+    let source = sources.get(&principal.organisation_id, &request.source_id).await?;
+    stream_result(source, request.sql, limits).await
+}
+
+/// Guards `sql`, then streams its result from `source`.
+pub async fn stream_result(source: Arc<Source>, sql: String, limits: QueryLimits) -> Result<Response, RelayError> {
+    guard::check(&sql, source.engine())?;
     let connection = source.pool.acquire().await.map_err(|e| {
         tracing::warn!(source = %source.summary.id, error = %e, "cannot open source");
         let message = match e {
@@ -59,7 +64,7 @@ pub async fn run_query(
     })?;
 
     let (frames, receiver) = mpsc::channel(FRAMES_IN_FLIGHT);
-    tokio::spawn(sqlite::stream(connection, request.sql, limits, FrameSender(frames)));
+    tokio::spawn(sqlite::stream(connection, sql, limits, FrameSender(frames)));
     let body = futures::stream::unfold(receiver, |mut rx| async move {
         rx.recv().await.map(|chunk| (Ok::<Bytes, Infallible>(chunk), rx))
     });

@@ -10,14 +10,15 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::extract::{Path as UrlPath, State};
-use axum::routing::get;
-use axum::Router;
+use tokio::sync::RwLock;
+use vizkraft_domain::api::auth::Permission;
 use vizkraft_domain::api::sources::{ListSourcesResponse, SourceId, SourceSchemaResponse, SourceSummary};
 use vizkraft_domain::semantic::{Engine, SchemaModel};
 
+use crate::access::{Access, ApiRoutes, Principal};
 use crate::error::{ApiJson, RelayError};
 use crate::schema;
-use crate::state::{AppState, MetaStore};
+use crate::state::MetaStore;
 
 pub use sqlite::open_read_only;
 
@@ -27,13 +28,16 @@ pub const MAX_CONNECTIONS_PER_SOURCE: u32 = 4;
 /// Id of the embedded demo database.
 pub const DEMO_SOURCE_ID: &str = "demo";
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/sources", get(list_sources)).route("/sources/{id}/schema", get(get_source_schema))
+pub fn routes() -> ApiRoutes {
+    let view = Access::Permission(Permission::ViewSources);
+    ApiRoutes::default().get("/sources", view, list_sources).get("/sources/{id}/schema", view, get_source_schema)
 }
 
-/// One queryable source: its public summary and its connection pool.
+/// One queryable source: its public summary, the organisation it belongs to, and its pool.
 pub struct Source {
     pub summary: SourceSummary,
+    /// `None` until the first organisation exists; such a source is visible to nobody.
+    pub organisation_id: Option<String>,
     pub pool: sqlx::SqlitePool,
 }
 
@@ -46,22 +50,49 @@ impl Source {
 /// Sources by id, opened at start.
 #[derive(Default)]
 pub struct SourceRegistry {
-    sources: BTreeMap<SourceId, Source>,
+    sources: RwLock<BTreeMap<SourceId, Arc<Source>>>,
 }
 
 impl SourceRegistry {
-    pub fn get(&self, id: &SourceId) -> Result<&Source, RelayError> {
-        self.sources.get(id).ok_or(RelayError::NotFound("source"))
+    /// The source if it belongs to `organisation_id`; another organisation's source is
+    /// "not found", exactly like a missing one.
+    pub async fn get(&self, organisation_id: &str, id: &SourceId) -> Result<Arc<Source>, RelayError> {
+        let sources = self.sources.read().await;
+        sources
+            .get(id)
+            .filter(|s| s.organisation_id.as_deref() == Some(organisation_id))
+            .cloned()
+            .ok_or(RelayError::NotFound("source"))
     }
 
-    pub fn summaries(&self) -> Vec<SourceSummary> {
-        self.sources.values().map(|s| s.summary.clone()).collect()
+    pub async fn summaries(&self, organisation_id: &str) -> Vec<SourceSummary> {
+        let sources = self.sources.read().await;
+        sources
+            .values()
+            .filter(|s| s.organisation_id.as_deref() == Some(organisation_id))
+            .map(|s| s.summary.clone())
+            .collect()
+    }
+
+    /// Gives every source without an organisation to `organisation_id` (the first one, at set-up).
+    pub async fn claim_unowned(&self, organisation_id: &str) {
+        let mut sources = self.sources.write().await;
+        for source in sources.values_mut() {
+            if source.organisation_id.is_none() {
+                let claimed = Source {
+                    summary: source.summary.clone(),
+                    organisation_id: Some(organisation_id.to_owned()),
+                    pool: source.pool.clone(),
+                };
+                *source = Arc::new(claimed);
+            }
+        }
     }
 
     /// Registers (or re-registers) a SQLite file as a source, indexes its catalog and keeps
     /// the snapshot in the metadata store.
     pub async fn add_sqlite(
-        &mut self,
+        &self,
         meta: &MetaStore,
         id: &str,
         name: &str,
@@ -74,7 +105,7 @@ impl SourceRegistry {
         let model = schema::index_sqlite(&pool)
             .await
             .with_context(|| format!("cannot read the catalog of {}", path.display()))?;
-        upsert_source(meta, id, name, Engine::Sqlite, &path).await?;
+        let organisation_id = upsert_source(meta, id, name, Engine::Sqlite, &path).await?;
         schema::save_snapshot(meta, id, &model).await?;
         let example_questions = examples.unwrap_or_else(|| examples::suggest(&model));
         let summary = SourceSummary {
@@ -83,24 +114,35 @@ impl SourceRegistry {
             engine: Engine::Sqlite,
             example_questions,
         };
-        self.sources.insert(summary.id.clone(), Source { summary, pool });
+        self.sources.write().await.insert(summary.id.clone(), Arc::new(Source { summary, organisation_id, pool }));
         Ok(())
     }
 }
 
-async fn upsert_source(meta: &MetaStore, id: &str, name: &str, engine: Engine, location: &Path) -> anyhow::Result<()> {
+/// Records the source and returns the organisation it belongs to. An operator-configured
+/// source joins the first organisation (the one created at set-up) when there is one.
+async fn upsert_source(
+    meta: &MetaStore,
+    id: &str,
+    name: &str,
+    engine: Engine,
+    location: &Path,
+) -> anyhow::Result<Option<String>> {
     let engine = serde_json::to_value(engine)?.as_str().unwrap_or("sqlite").to_owned();
-    sqlx::query(
-        "INSERT INTO sources (id, name, engine, location) VALUES (?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, engine = excluded.engine, location = excluded.location",
+    let organisation_id = sqlx::query_scalar(
+        "INSERT INTO sources (id, name, engine, location, organisation_id)
+         VALUES (?, ?, ?, ?, (SELECT id FROM organisations ORDER BY created_at, id LIMIT 1))
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, engine = excluded.engine, location = excluded.location,
+             organisation_id = coalesce(sources.organisation_id, excluded.organisation_id)
+         RETURNING organisation_id",
     )
     .bind(id)
     .bind(name)
     .bind(engine)
     .bind(location.to_string_lossy())
-    .execute(&meta.0)
+    .fetch_one(&meta.0)
     .await?;
-    Ok(())
+    Ok(organisation_id)
 }
 
 /// A URL-safe source id from a file name: `Chinook_Sqlite.db` → `chinook-sqlite`.
@@ -123,8 +165,11 @@ pub fn display_name_for(path: &Path) -> String {
 
 #[utoipa::path(get, path = "/api/v1/sources", tag = "sources",
     responses((status = 200, body = ListSourcesResponse)))]
-pub async fn list_sources(State(sources): State<Arc<SourceRegistry>>) -> ApiJson<ListSourcesResponse> {
-    ApiJson(ListSourcesResponse { sources: sources.summaries() })
+pub async fn list_sources(
+    State(sources): State<Arc<SourceRegistry>>,
+    principal: Principal,
+) -> ApiJson<ListSourcesResponse> {
+    ApiJson(ListSourcesResponse { sources: sources.summaries(&principal.organisation_id).await })
 }
 
 #[utoipa::path(get, path = "/api/v1/sources/{id}/schema", tag = "sources",
@@ -133,9 +178,10 @@ pub async fn list_sources(State(sources): State<Arc<SourceRegistry>>) -> ApiJson
 pub async fn get_source_schema(
     State(sources): State<Arc<SourceRegistry>>,
     State(meta): State<MetaStore>,
+    principal: Principal,
     UrlPath(id): UrlPath<String>,
 ) -> Result<ApiJson<SourceSchemaResponse>, RelayError> {
-    let source = sources.get(&SourceId(id))?;
+    let source = sources.get(&principal.organisation_id, &SourceId(id)).await?;
     let (schema, indexed_at) = schema::load_snapshot(&meta, &source.summary.id).await?;
     Ok(ApiJson(SourceSchemaResponse { source: source.summary.clone(), indexed_at, schema }))
 }

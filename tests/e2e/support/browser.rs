@@ -5,8 +5,11 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
+
+use super::Relay;
 
 /// Longest a test waits for the app to react (a query over a million rows included).
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -18,8 +21,18 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
+/// Runs before any of the page's own scripts, so a violation while the app loads is seen too.
+/// DevTools-injected scripts are not subject to the page's CSP.
+const RECORD_CSP_VIOLATIONS: &str = r#"
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(
+        `${e.effectiveDirective} refused ${e.blockedURI || 'inline code'} at ${e.sourceFile}:${e.lineNumber}`));
+"#;
+
 impl Browser {
-    pub async fn start() -> Browser {
+    /// Starts Chromium trusting exactly the relay's certificate (by its public key), with
+    /// certificate verification otherwise as usual.
+    pub async fn start(relay: &Relay) -> Browser {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let driver = Command::new(&driver_bin)
@@ -42,7 +55,10 @@ impl Browser {
         ]
         .iter()
         .map(|a| a.to_string())
-        .chain([format!("--user-data-dir={}", profile.path().display())])
+        .chain([
+            format!("--user-data-dir={}", profile.path().display()),
+            format!("--ignore-certificate-errors-spki-list={}", relay.spki_sha256),
+        ])
         .collect::<Vec<_>>();
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let mut capabilities = serde_json::Map::new();
@@ -65,12 +81,67 @@ impl Browser {
                 Err(e) => panic!("cannot open a Chromium session: {e}"),
             }
         };
+        client
+            .issue_cmd(DevTools {
+                method: "Page.addScriptToEvaluateOnNewDocument",
+                params: json!({ "source": RECORD_CSP_VIOLATIONS }),
+            })
+            .await
+            .unwrap();
         Browser { client, driver, _profile: profile }
     }
 
-    pub async fn open(&self, url: &str) {
-        self.client.goto(url).await.unwrap();
+    /// Types into the field with `testid`, replacing what is there.
+    pub async fn fill(&self, testid: &str, text: &str) {
+        let field = self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(&format!("[data-testid={testid}]")))
+            .await
+            .unwrap_or_else(|e| panic!("no {testid}: {e}"));
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    pub async fn click(&self, testid: &str) {
+        let locator = format!("[data-testid={testid}]");
+        self.client.wait().at_most(PATIENCE).for_element(Locator::Css(&locator)).await.unwrap().click().await.unwrap();
+    }
+
+    /// Creates the first owner through the set-up link the relay printed, and lands on the
+    /// Ask page signed in.
+    pub async fn set_up_first_owner(&self, relay: &Relay, email: &str, password: &str) {
+        self.client.goto(&format!("{}setup#{}", relay.url, relay.setup_token)).await.unwrap();
+        self.fill("setup-email", email).await;
+        self.fill("setup-name", "Olivia Owner").await;
+        self.fill("setup-password", password).await;
+        self.fill("setup-organisation", "Acme").await;
+        self.click("setup-submit").await;
         self.client.wait().at_most(PATIENCE).for_element(Locator::Css("[data-testid=question-input]")).await.unwrap();
+    }
+
+    pub async fn sign_in(&self, relay: &Relay, email: &str, password: &str) {
+        self.client.goto(&format!("{}signin", relay.url)).await.unwrap();
+        self.fill("signin-email", email).await;
+        self.fill("signin-password", password).await;
+        self.click("signin-submit").await;
+        self.client.wait().at_most(PATIENCE).for_element(Locator::Css("[data-testid=question-input]")).await.unwrap();
+    }
+
+    pub async fn sign_out(&self) {
+        self.click("sign-out").await;
+        self.client.wait().at_most(PATIENCE).for_element(Locator::Css("[data-testid=signin-email]")).await.unwrap();
+    }
+
+    /// The HTTP status the page's own `fetch` of `path` gets, with whatever credentials the
+    /// browser holds.
+    pub async fn fetch_status(&self, path: &str) -> u16 {
+        let script = format!(
+            "const done = arguments[0]; fetch('{path}', {{cache: 'no-store'}}).then(r => done(r.status), () => done(0));"
+        );
+        let value = self.client.execute_async(&script, vec![]).await.unwrap();
+        value.as_u64().unwrap_or(0) as u16
     }
 
     /// Types a question and presses Enter, as a person would.
@@ -148,9 +219,39 @@ impl Browser {
         std::fs::write(path, png).unwrap();
     }
 
+    /// Every Content-Security-Policy violation since the page loaded.
+    pub async fn csp_violations(&self) -> Vec<String> {
+        let value = self.client.execute("return window.__cspViolations || null;", vec![]).await.unwrap();
+        let list = value.as_array().unwrap_or_else(|| panic!("the CSP recorder is not installed: {value}"));
+        list.iter().map(|v| v.as_str().unwrap_or_default().to_owned()).collect()
+    }
+
+    /// Fails if the relay's CSP blocked anything the app tried to do.
+    pub async fn assert_no_csp_violation(&self) {
+        let violations = self.csp_violations().await;
+        assert!(violations.is_empty(), "the Content-Security-Policy blocked: {violations:#?}");
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// A Chrome DevTools Protocol call through chromedriver's `goog/cdp/execute` endpoint.
+#[derive(Debug)]
+struct DevTools {
+    method: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for DevTools {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({ "cmd": self.method, "params": self.params }).to_string()))
     }
 }

@@ -1,4 +1,5 @@
-//! The relay, in process, on a real socket bound to port 0 before it serves.
+//! The relay, in process, serving HTTPS on a real socket bound to port 0 before it serves, with
+//! the self-signed certificate it makes in its temporary data directory.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -6,12 +7,17 @@ use std::sync::OnceLock;
 use tokio::net::TcpListener;
 use vizkraft_relay::config::{QueryLimits, ServeArgs};
 use vizkraft_relay::state::AppState;
+use vizkraft_relay::tls::{self, ServerCertificate};
 
 use super::repo_root;
 
 pub struct Relay {
     pub url: String,
+    /// Base64 SHA-256 of the certificate's public key: the browser trusts exactly this key.
+    pub spki_sha256: String,
     pub demo_db: PathBuf,
+    /// The one-time first-start token, as the operator's console would show it.
+    pub setup_token: String,
     _data_dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -34,16 +40,21 @@ impl Relay {
             demo_path: Some(demo_db.clone()),
             sqlite_sources: Vec::new(),
             limits: QueryLimits { row_cap: 1_000_000, statement_timeout_ms: 30_000 },
+            tls: Default::default(),
         };
         let state = AppState::open(&args).await.unwrap();
+        let setup_token = vizkraft_relay::auth::ensure_setup_token(&state.meta).await.unwrap().unwrap();
+        let certificate = ServerCertificate::from_options(None, None, &args.data_dir).unwrap();
+        let tls_config = tls::server_config(&certificate).unwrap();
         let listener = TcpListener::bind(args.listen).await.unwrap();
-        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let url = format!("https://{}/", listener.local_addr().unwrap());
         let (shutdown, stopped) = tokio::sync::oneshot::channel();
         let router = vizkraft_relay::router(state, Some(&dist));
-        tokio::spawn(vizkraft_relay::serve(listener, router, async {
+        tokio::spawn(tls::serve_tls(listener, tls_config, router, async {
             let _ = stopped.await;
         }));
-        Relay { url, demo_db, _data_dir: data_dir, shutdown: Some(shutdown) }
+        let spki_sha256 = certificate.fingerprints.spki_sha256;
+        Relay { url, spki_sha256, demo_db, setup_token, _data_dir: data_dir, shutdown: Some(shutdown) }
     }
 
     /// Runs SQL directly on the demo database, bypassing the relay, for comparisons.
