@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::vault::MasterKeyText;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "vizkraft",
@@ -31,6 +33,34 @@ pub enum Command {
         #[arg(value_name = "PATH")]
         path: PathBuf,
     },
+    /// Manage the credential vault (see README, "The credential vault").
+    Vault {
+        #[command(subcommand)]
+        command: VaultCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VaultCommand {
+    /// Replace the master key: rewrap every stored credential's data key under a new key in one
+    /// transaction. Stop the relay first.
+    Rotate(RotateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RotateArgs {
+    /// The relay's data directory, as given to `serve`.
+    #[arg(long, env = "VIZKRAFT_DATA_DIR", default_value = "./vizkraft-data")]
+    pub data_dir: PathBuf,
+
+    #[command(flatten)]
+    pub vault: VaultArgs,
+
+    /// Where the new master key is: read if the file exists, otherwise created there (mode 0600).
+    /// Without it the new key replaces the current key file once the rewrap has committed.
+    /// Required when the current key comes from VIZKRAFT_MASTER_KEY.
+    #[arg(long, value_name = "PATH")]
+    pub new_master_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -65,6 +95,30 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub tls: TlsArgs,
+
+    #[command(flatten)]
+    pub vault: VaultArgs,
+}
+
+/// The master key of the credential vault. Without either option the relay uses
+/// `<data-dir>/master.key`, creating it (mode 0600) on first start. It never starts with a
+/// missing, malformed or wrong key once credentials are stored.
+#[derive(Debug, Clone, Default, Args)]
+pub struct VaultArgs {
+    /// File holding the master key: base64 of 32 random bytes. Back it up apart from the data
+    /// directory: without it the stored credentials cannot be read.
+    #[arg(
+        long = "master-key-file",
+        env = "VIZKRAFT_MASTER_KEY_FILE",
+        value_name = "PATH",
+        conflicts_with = "master_key"
+    )]
+    pub master_key_file: Option<PathBuf>,
+
+    /// The master key itself, base64 of 32 bytes. Set it in the environment: a flag's value is
+    /// visible to other users of the machine (`ps`). Never shown in help or logs.
+    #[arg(long = "master-key", env = "VIZKRAFT_MASTER_KEY", value_name = "BASE64", hide_env_values = true)]
+    pub master_key: Option<MasterKeyText>,
 }
 
 /// The HTTPS certificate. Without one, the relay makes a self-signed certificate for

@@ -19,6 +19,7 @@ pub mod sources;
 pub mod state;
 pub mod telemetry;
 pub mod tls;
+pub mod vault;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -77,6 +78,7 @@ impl AppState {
         std::fs::create_dir_all(&args.data_dir)
             .with_context(|| format!("cannot create the data directory {}", args.data_dir.display()))?;
         let meta = open_meta_store(&args.data_dir.join("meta.sqlite")).await?;
+        let vault = vault::unlock(&meta.0, &args.vault, &args.data_dir).await?;
         let registry = SourceRegistry::default();
         if args.demo {
             let path = args.demo_path.clone().unwrap_or_else(|| args.data_dir.join("demo.sqlite"));
@@ -90,11 +92,17 @@ impl AppState {
         for path in &args.sqlite_sources {
             registry.add_sqlite(&meta, &source_id_for(path), &display_name_for(path), path, None).await?;
         }
-        Ok(AppState { meta, sources: Arc::new(registry), limits: args.limits, throttle: Arc::default() })
+        Ok(AppState {
+            meta,
+            sources: Arc::new(registry),
+            limits: args.limits,
+            throttle: Arc::default(),
+            vault: Arc::new(vault),
+        })
     }
 }
 
-async fn open_meta_store(path: &Path) -> anyhow::Result<MetaStore> {
+pub(crate) async fn open_meta_store(path: &Path) -> anyhow::Result<MetaStore> {
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)

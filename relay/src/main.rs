@@ -1,7 +1,7 @@
 //! Boots the relay: parses the command line, sets up logging, and runs the chosen command.
 
 use clap::Parser;
-use vizkraft_relay::config::{Cli, Command};
+use vizkraft_relay::config::{Cli, Command, VaultCommand};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -23,6 +23,7 @@ fn main() -> std::process::ExitCode {
                     println!("demo database {verb} {}", path.display());
                 })
                 .map_err(Into::into),
+            Command::Vault { command: VaultCommand::Rotate(args) } => vizkraft_relay::vault::rotate::run(args).await,
         }
     });
     match outcome {

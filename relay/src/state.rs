@@ -8,6 +8,7 @@ use sqlx::SqlitePool;
 use crate::auth::LoginThrottle;
 use crate::config::QueryLimits;
 use crate::sources::SourceRegistry;
+use crate::vault::Vault;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -16,6 +17,8 @@ pub struct AppState {
     pub sources: Arc<SourceRegistry>,
     pub limits: QueryLimits,
     pub throttle: Arc<LoginThrottle>,
+    /// Seals and opens data-source credentials; holds the master key.
+    pub vault: Arc<Vault>,
 }
 
 #[derive(Clone)]
@@ -36,5 +39,11 @@ impl FromRef<AppState> for Arc<SourceRegistry> {
 impl FromRef<AppState> for QueryLimits {
     fn from_ref(state: &AppState) -> Self {
         state.limits
+    }
+}
+
+impl FromRef<AppState> for Arc<Vault> {
+    fn from_ref(state: &AppState) -> Self {
+        state.vault.clone()
     }
 }

@@ -44,6 +44,7 @@ impl Served {
             sqlite_sources: Vec::new(),
             limits: QueryLimits { row_cap: 1_000, statement_timeout_ms: 5_000 },
             tls,
+            vault: Default::default(),
         };
         let state = AppState::open(&args).await.unwrap();
         let certificate =

@@ -69,6 +69,7 @@ impl TestRelay {
             sqlite_sources: Vec::new(),
             limits,
             tls: Default::default(),
+            vault: Default::default(),
         };
         let state = AppState::open(&args).await.unwrap();
         let meta = state.meta.clone();

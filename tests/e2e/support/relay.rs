@@ -41,6 +41,7 @@ impl Relay {
             sqlite_sources: Vec::new(),
             limits: QueryLimits { row_cap: 1_000_000, statement_timeout_ms: 30_000 },
             tls: Default::default(),
+            vault: Default::default(),
         };
         let state = AppState::open(&args).await.unwrap();
         let setup_token = vizkraft_relay::auth::ensure_setup_token(&state.meta).await.unwrap().unwrap();
