@@ -12,7 +12,8 @@ use vizkraft_domain::api::api_keys::{CreateApiKeyRequest, CreateApiKeyResponse, 
 use vizkraft_domain::api::ask::{AskRequest, AskResponse};
 use vizkraft_domain::api::audit::ListAuditResponse;
 use vizkraft_domain::api::auth::{
-    ChangePasswordRequest, MeResponse, SetupRequest, SetupStatusResponse, SignInRequest, SwitchOrganisationRequest,
+    ChangePasswordRequest, CreateOrganisationRequest, MeResponse, SetupRequest, SetupStatusResponse, SignInRequest,
+    SwitchOrganisationRequest,
 };
 use vizkraft_domain::api::members::{
     AcceptInvitationRequest, ChangeRoleRequest, CreateInvitationRequest, CreateInvitationResponse,
@@ -164,9 +165,14 @@ pub async fn switch_organisation(request: &SwitchOrganisationRequest) -> Result<
     send_json("PUT", &format!("{API_PREFIX}/session/organisation"), Some(request), On401::EndSession).await
 }
 
-/// A wrong current password is a 401 too, so this call reports it instead of signing out.
+/// A wrong current password is a 400 with its own message; a 401 means the session ended.
 pub async fn change_password(request: &ChangePasswordRequest) -> Result<(), ClientError> {
-    send_empty("PUT", &format!("{API_PREFIX}/me/password"), Some(request), On401::Report).await
+    send_empty("PUT", &format!("{API_PREFIX}/me/password"), Some(request), On401::EndSession).await
+}
+
+/// Starts an organisation owned by the signed-in user and makes it the active one.
+pub async fn create_organisation(request: &CreateOrganisationRequest) -> Result<MeResponse, ClientError> {
+    send_json("POST", &format!("{API_PREFIX}/organisations"), Some(request), On401::EndSession).await
 }
 
 // Members and invitations (relay `members/`).

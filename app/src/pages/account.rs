@@ -2,8 +2,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use vizkraft_domain::api::auth::ChangePasswordRequest;
-use vizkraft_domain::{ApiError, ErrorCode};
+use vizkraft_domain::api::auth::{ChangePasswordRequest, CreateOrganisationRequest};
 
 use crate::api::{self, ClientError};
 use crate::components::{ErrorMessage, Field, MIN_PASSWORD_CHARS};
@@ -34,21 +33,29 @@ pub fn AccountPage(session: Session) -> impl IntoView {
                     new.set(String::new());
                     changed.set(true);
                 }
-                // The relay answers a wrong current password with 401 as well. If the session is
-                // really gone, `me` says so too and the app goes to the sign-in page.
-                Err(failure) if failure.is_unauthenticated() => match api::me().await {
-                    Ok(_) => {
-                        current.set(String::new());
-                        error.set(Some(ClientError::Api(ApiError::new(
-                            ErrorCode::Unauthenticated,
-                            "The current password is wrong.",
-                        ))));
-                    }
-                    Err(other) => error.set(Some(other)),
-                },
                 Err(failure) => error.set(Some(failure)),
             }
             busy.set(false);
+        });
+    };
+
+    let organisation_name = RwSignal::new(String::new());
+    let creating = RwSignal::new(false);
+    let create_error = RwSignal::new(None::<ClientError>);
+    let create_organisation = move || {
+        if creating.get_untracked() {
+            return;
+        }
+        let request = CreateOrganisationRequest { name: organisation_name.get_untracked() };
+        creating.set(true);
+        create_error.set(None);
+        spawn_local(async move {
+            match api::create_organisation(&request).await {
+                // The new organisation is now the active one; the header and pages follow.
+                Ok(me) => session.signed_in(me),
+                Err(failure) => create_error.set(Some(failure)),
+            }
+            creating.set(false);
         });
     };
 
@@ -85,6 +92,17 @@ pub fn AccountPage(session: Session) -> impl IntoView {
                 <div>
                     <button type="submit" class="button primary" data-testid="password-submit" disabled=move || busy.get()>
                         {move || if busy.get() { "Changing…" } else { "Change password" }}
+                    </button>
+                </div>
+            </form>
+            <form class="card stack" on:submit=move |ev| { ev.prevent_default(); create_organisation(); }>
+                <h2>"Start a new organisation"</h2>
+                <p class="muted small">"You will be its owner. Its sources, members and keys are separate from your other organisations'."</p>
+                <Field id="organisation-name" label="Organisation name" testid="organisation-name" value=organisation_name />
+                {move || create_error.get().map(|error| view! { <ErrorMessage error=error /> })}
+                <div>
+                    <button type="submit" class="button secondary" data-testid="organisation-create" disabled=move || creating.get()>
+                        {move || if creating.get() { "Creating…" } else { "Create organisation" }}
                     </button>
                 </div>
             </form>
