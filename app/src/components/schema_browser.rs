@@ -37,7 +37,7 @@ pub fn SchemaBrowser(schema: SchemaModel) -> impl IntoView {
 
 #[component]
 fn TableEntry(table: Table, open: bool) -> impl IntoView {
-    let Table { schema, name, kind, columns, primary_key, foreign_keys, row_estimate } = table;
+    let Table { schema, name, kind, columns, primary_key, foreign_keys, row_estimate, comment: _ } = table;
     let qualified = match schema {
         Some(schema) => format!("{schema}.{name}"),
         None => name,

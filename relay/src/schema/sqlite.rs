@@ -38,6 +38,7 @@ pub async fn index_sqlite(pool: &SqlitePool) -> Result<SchemaModel, sqlx::Error>
                 nullable: info.try_get::<i64, _>("notnull")? == 0 && pk == 0,
                 name: column,
                 declared_type,
+                comment: None,
             });
         }
         primary_key.sort();
@@ -49,6 +50,7 @@ pub async fn index_sqlite(pool: &SqlitePool) -> Result<SchemaModel, sqlx::Error>
             kind,
             columns,
             primary_key: primary_key.into_iter().map(|(_, c)| c).collect(),
+            comment: None,
         });
     }
     resolve_implicit_references(&mut tables);

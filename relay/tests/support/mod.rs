@@ -4,6 +4,8 @@
 // Each test binary uses its own part of this module.
 #![allow(dead_code)]
 
+pub mod servers;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -59,14 +61,20 @@ pub struct TestRelay {
 
 impl TestRelay {
     pub async fn start(limits: QueryLimits) -> TestRelay {
+        Self::start_with_sources(limits, true, Vec::new()).await
+    }
+
+    /// A relay serving `sqlite_sources` (each under the id `source_id_for` gives its file),
+    /// with or without the shared demo database beside them.
+    pub async fn start_with_sources(limits: QueryLimits, demo: bool, sqlite_sources: Vec<PathBuf>) -> TestRelay {
         let data_dir = tempfile::tempdir().unwrap();
         let args = ServeArgs {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: data_dir.path().to_owned(),
             static_dir: None,
-            demo: true,
-            demo_path: Some(demo_db().to_owned()),
-            sqlite_sources: Vec::new(),
+            demo,
+            demo_path: demo.then(|| demo_db().to_owned()),
+            sqlite_sources,
             limits,
             tls: Default::default(),
             vault: Default::default(),
@@ -141,7 +149,12 @@ impl TestRelay {
 
     /// Runs SQL on the demo source as the owner and returns the parsed frames.
     pub async fn query(&self, sql: &str) -> Result<Vec<ResultFrame>, (StatusCode, ApiError)> {
-        let (status, body) = self.post("/api/v1/query", json!({"source_id": "demo", "sql": sql})).await;
+        self.query_source("demo", sql).await
+    }
+
+    /// Runs SQL on the source `source_id` as the owner and returns the parsed frames.
+    pub async fn query_source(&self, source_id: &str, sql: &str) -> Result<Vec<ResultFrame>, (StatusCode, ApiError)> {
+        let (status, body) = self.post("/api/v1/query", json!({"source_id": source_id, "sql": sql})).await;
         if status != StatusCode::OK {
             return Err((status, serde_json::from_slice(&body).unwrap()));
         }

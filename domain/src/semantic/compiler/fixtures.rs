@@ -16,6 +16,7 @@ pub(crate) fn table(name: &str, columns: &[(&str, &str)], pk: &[&str], fks: &[(&
                 declared_type: (*t).into(),
                 kind: ColumnKind::from_declared_type(t),
                 nullable: false,
+                comment: None,
             })
             .collect(),
         primary_key: pk.iter().map(|s| (*s).into()).collect(),
@@ -28,6 +29,7 @@ pub(crate) fn table(name: &str, columns: &[(&str, &str)], pk: &[&str], fks: &[(&
             })
             .collect(),
         row_estimate: None,
+        comment: None,
     }
 }
 

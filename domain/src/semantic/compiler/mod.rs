@@ -1260,6 +1260,7 @@ mod tests {
             declared_type: "INTEGER".into(),
             kind: crate::semantic::ColumnKind::Integer,
             nullable: false,
+            comment: None,
         });
         let a = answer("how many albums before 1990", &m);
         assert!(a.sql.ends_with("WHERE \"a\".\"ReleaseYear\" < 1990"), "{}", a.sql);
