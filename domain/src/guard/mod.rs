@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{Expr, ObjectName, Query, SetExpr, Statement, TableFactor, Visit, Visitor};
 use sqlparser::dialect::{Dialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::semantic::Engine;
@@ -35,15 +35,43 @@ impl From<GuardError> for ApiError {
     }
 }
 
+/// Stack for checking one statement. Inspecting the syntax tree recurses once per level, a
+/// debug build spends kilobytes a level, and a chain of `MAX_OPERATORS` operators is that
+/// many levels deep: more than a 2 MiB Tokio worker stack holds. Reserved, not committed,
+/// until used.
+const GUARD_STACK_BYTES: usize = 64 << 20;
+
 /// Admits `sql` only if it is exactly one query statement that cannot write, lock or reach
 /// outside the database in `engine`'s dialect.
 pub fn check(sql: &str, engine: Engine) -> Result<(), GuardError> {
+    // The browser has no threads to spare, and checks only the SQL it compiled itself.
+    if cfg!(target_arch = "wasm32") {
+        return check_on_this_stack(sql, engine);
+    }
+    std::thread::scope(|scope| {
+        let checker = std::thread::Builder::new()
+            .name("sql-guard".into())
+            .stack_size(GUARD_STACK_BYTES)
+            .spawn_scoped(scope, || check_on_this_stack(sql, engine))
+            .map_err(|_| refuse("a statement that cannot be checked right now (no thread for the guard)"))?;
+        // A panic in the parser refuses the statement instead of taking the caller down.
+        checker.join().unwrap_or_else(|_| Err(GuardError::Syntax("the parser failed on this SQL".into())))
+    })
+}
+
+fn check_on_this_stack(sql: &str, engine: Engine) -> Result<(), GuardError> {
     let dialect = dialect(engine);
-    reject_executable_comments(sql, engine, dialect.as_ref())?;
-    let statements = Parser::parse_sql(dialect.as_ref(), sql).map_err(|e| match e {
-        ParserError::RecursionLimitExceeded => GuardError::NotReadOnly { part: "nesting too deep".into() },
-        other => GuardError::Syntax(other.to_string()),
-    })?;
+    reject_nul(sql)?;
+    let tokens = Tokenizer::new(dialect.as_ref(), sql)
+        .tokenize_with_location()
+        .map_err(|e| GuardError::Syntax(e.to_string()))?;
+    reject_executable_comments(&tokens, engine)?;
+    reject_long_operator_chains(&tokens)?;
+    let statements =
+        Parser::new(dialect.as_ref()).with_tokens_with_locations(tokens).parse_statements().map_err(|e| match e {
+            ParserError::RecursionLimitExceeded => GuardError::NotReadOnly { part: "nesting too deep".into() },
+            other => GuardError::Syntax(other.to_string()),
+        })?;
     let statement = match statements.as_slice() {
         [one] => one,
         [] => return Err(GuardError::Syntax("no statement found".into())),
@@ -71,16 +99,109 @@ fn refuse(part: impl Into<String>) -> GuardError {
     GuardError::NotReadOnly { part: part.into() }
 }
 
+/// SQLite stops reading SQL text at the first NUL character
+/// (https://www.sqlite.org/c3ref/prepare.html), so the database would run a different text
+/// from the one checked here; and sqlx-sqlite then loops for ever over a tail that SQLite
+/// reads as empty. No engine takes a NUL in SQL text, so refuse it.
+fn reject_nul(sql: &str) -> Result<(), GuardError> {
+    if sql.contains('\0') {
+        return Err(GuardError::Syntax("the SQL contains a NUL character".into()));
+    }
+    Ok(())
+}
+
+/// Most operators (binary, postfix and set operators) one statement may use.
+///
+/// sqlparser counts the depth of parentheses and prefix operators but builds a chain such
+/// as `1+1+…`, `a OR b OR …` or `… UNION SELECT …` as a left-deep tree without a limit;
+/// visiting or dropping a tree some thousands deep overflows the stack and aborts the relay.
+/// The longest chain cannot have more links than the statement has operators. SQLite
+/// refuses expressions deeper than 1000 and compound SELECTs of more than 500 parts anyway
+/// (SQLITE_MAX_EXPR_DEPTH, SQLITE_MAX_COMPOUND_SELECT: https://www.sqlite.org/limits.html).
+const MAX_OPERATORS: usize = 1_000;
+
+fn reject_long_operator_chains(tokens: &[TokenWithSpan]) -> Result<(), GuardError> {
+    let operators = tokens.iter().filter(|t| is_chaining_operator(&t.token)).count();
+    if operators > MAX_OPERATORS {
+        return Err(refuse(format!("{operators} operators (at most {MAX_OPERATORS} are allowed)")));
+    }
+    Ok(())
+}
+
+/// Tokens that can join two terms into one expression or query: every symbol except the
+/// punctuation that separates or groups, and the keywords that act as operators.
+fn is_chaining_operator(token: &Token) -> bool {
+    match token {
+        Token::Word(word) => {
+            word.quote_style.is_none()
+                && [
+                    "AND",
+                    "OR",
+                    "XOR",
+                    "NOT",
+                    "IS",
+                    "ISNULL",
+                    "NOTNULL",
+                    "IN",
+                    "BETWEEN",
+                    "LIKE",
+                    "ILIKE",
+                    "GLOB",
+                    "MATCH",
+                    "REGEXP",
+                    "RLIKE",
+                    "SIMILAR",
+                    "ESCAPE",
+                    "COLLATE",
+                    "DIV",
+                    "UNION",
+                    "INTERSECT",
+                    "EXCEPT",
+                    "MINUS",
+                ]
+                .iter()
+                .any(|k| word.value.eq_ignore_ascii_case(k))
+        }
+        Token::EOF
+        | Token::Number(..)
+        | Token::Char(_)
+        | Token::Comma
+        | Token::Whitespace(_)
+        | Token::LParen
+        | Token::RParen
+        | Token::SemiColon
+        | Token::Period
+        | Token::Placeholder(_)
+        | Token::SingleQuotedString(_)
+        | Token::DoubleQuotedString(_)
+        | Token::TripleSingleQuotedString(_)
+        | Token::TripleDoubleQuotedString(_)
+        | Token::DollarQuotedString(_)
+        | Token::SingleQuotedByteStringLiteral(_)
+        | Token::DoubleQuotedByteStringLiteral(_)
+        | Token::TripleSingleQuotedByteStringLiteral(_)
+        | Token::TripleDoubleQuotedByteStringLiteral(_)
+        | Token::SingleQuotedRawStringLiteral(_)
+        | Token::DoubleQuotedRawStringLiteral(_)
+        | Token::TripleSingleQuotedRawStringLiteral(_)
+        | Token::TripleDoubleQuotedRawStringLiteral(_)
+        | Token::NationalStringLiteral(_)
+        | Token::EscapedStringLiteral(_)
+        | Token::UnicodeStringLiteral(_)
+        | Token::HexStringLiteral(_) => false,
+        _ => true,
+    }
+}
+
 /// MySQL runs the body of `/*! … */` comments as SQL, so a parser that skips comments would
 /// not see it. Refuse them outright rather than parse them.
-fn reject_executable_comments(sql: &str, engine: Engine, dialect: &dyn Dialect) -> Result<(), GuardError> {
+fn reject_executable_comments(tokens: &[TokenWithSpan], engine: Engine) -> Result<(), GuardError> {
     if engine != Engine::Mysql {
         return Ok(());
     }
-    let tokens = Tokenizer::new(dialect, sql).tokenize().map_err(|e| GuardError::Syntax(e.to_string()))?;
     let executable = tokens
         .iter()
-        .any(|t| matches!(t, Token::Whitespace(Whitespace::MultiLineComment(body)) if body.starts_with('!')));
+        .any(|t| matches!(&t.token, Token::Whitespace(Whitespace::MultiLineComment(body)) if body.starts_with('!')));
     if executable {
         return Err(refuse("a MySQL executable comment (/*! … */)"));
     }
@@ -138,7 +259,12 @@ impl Visitor for ReadOnlyInspector {
 impl ReadOnlyInspector {
     fn check_function(&self, name: &ObjectName) -> ControlFlow<GuardError> {
         let Some(last) = name.0.last() else { return ControlFlow::Continue(()) };
-        let simple = last.to_string().trim_matches(['"', '`']).to_ascii_lowercase();
+        // The unquoted name: SQLite also quotes identifiers as `[name]`
+        // (https://www.sqlite.org/lang_keywords.html), which `to_string` would keep.
+        let simple = match last.as_ident() {
+            Some(ident) => ident.value.to_ascii_lowercase(),
+            None => last.to_string().trim_matches(['"', '`', '[', ']']).to_ascii_lowercase(),
+        };
         if is_denied_function(self.engine, &simple) {
             return ControlFlow::Break(refuse(format!("the function {simple}()")));
         }
@@ -166,7 +292,15 @@ fn check_set_expr(body: &SetExpr) -> ControlFlow<GuardError> {
 /// extension loading. Matched by unqualified, lower-cased name.
 fn is_denied_function(engine: Engine, name: &str) -> bool {
     const EVERYWHERE: &[&str] = &["sleep", "load_extension"];
-    const SQLITE: &[&str] = &["readfile", "writefile", "edit", "fts3_tokenizer", "sqlite_compileoption_used"];
+    const SQLITE: &[&str] = &[
+        "readfile",
+        "writefile",
+        "edit",
+        "fts3_tokenizer",
+        "sqlite_compileoption_used",
+        // Tells the same as sqlite_compileoption_used, one option at a time.
+        "sqlite_compileoption_get",
+    ];
     const POSTGRES: &[&str] = &[
         "pg_sleep",
         "pg_sleep_for",
@@ -312,6 +446,63 @@ mod tests {
     fn deep_nesting_is_refused_without_overflowing_the_stack() {
         let sql = format!("SELECT {}1{}", "(".repeat(10_000), ")".repeat(10_000));
         assert!(check(&sql, Engine::Postgres).is_err());
+    }
+
+    #[test]
+    fn long_operator_chains_are_refused_without_overflowing_the_stack() {
+        for sql in [
+            format!("SELECT 1{}", "+1".repeat(10_000)),
+            format!("SELECT 1 WHERE 1{}", " OR 1".repeat(10_000)),
+            format!("SELECT 'a'{}", "||'a'".repeat(10_000)),
+            format!("SELECT 1{}", " UNION SELECT 1".repeat(5_000)),
+            format!("SELECT 1{}", " COLLATE x".repeat(10_000)),
+        ] {
+            // A thread with the 2 MiB stack of a Tokio worker.
+            let refused = std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || refused_as_read_only_violation(&sql, Engine::Sqlite))
+                .unwrap()
+                .join()
+                .unwrap();
+            assert!(refused);
+        }
+    }
+
+    #[test]
+    fn the_longest_allowed_chain_fits_on_a_worker_stack() {
+        for sql in [
+            format!("SELECT 1{}", "+1".repeat(MAX_OPERATORS)),
+            format!("SELECT 1{}", " UNION SELECT 1".repeat(MAX_OPERATORS)),
+        ] {
+            let admitted = std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || admitted(&sql, Engine::Sqlite))
+                .unwrap()
+                .join()
+                .unwrap();
+            assert!(admitted);
+        }
+    }
+
+    #[test]
+    fn sql_with_a_nul_character_is_refused_because_sqlite_stops_reading_there() {
+        for sql in ["SELECT 1 -- \0", "SELECT 1 /* \0 */", "SELECT 1\0; DELETE FROM t"] {
+            assert!(matches!(check(sql, Engine::Sqlite), Err(GuardError::Syntax(_))), "{sql:?}");
+        }
+    }
+
+    #[test]
+    fn denied_functions_are_refused_however_their_name_is_quoted() {
+        for sql in [
+            "SELECT [load_extension]('x')",
+            "SELECT \"load_extension\"('x')",
+            "SELECT `load_extension`('x')",
+            "SELECT LoAd_ExTeNsIoN('x')",
+            "SELECT main.load_extension('x')",
+            "SELECT sqlite_compileoption_get(0)",
+        ] {
+            assert!(refused_as_read_only_violation(sql, Engine::Sqlite), "{sql}");
+        }
     }
 
     #[test]
