@@ -13,15 +13,7 @@ use vizkraft_domain::semantic::CompileOutcome;
 use vizkraft_domain::{ApiError, ErrorCode};
 use vizkraft_relay::config::QueryLimits;
 
-use support::{demo_db, Auth, TestRelay};
-
-fn rows_of(frames: &[ResultFrame]) -> Vec<Vec<Cell>> {
-    frames
-        .iter()
-        .filter_map(|f| if let ResultFrame::Rows { rows } = f { Some(rows.clone()) } else { None })
-        .flatten()
-        .collect()
-}
+use support::{demo_db, rows_of, Auth, TestRelay};
 
 async fn direct_scalar(sql: &str) -> i64 {
     let pool = vizkraft_relay::sources::open_read_only(demo_db()).await.unwrap();

@@ -29,7 +29,7 @@ use vizkraft_domain::api::query::{Cell, ResultFrame, Truncation};
 use vizkraft_domain::ErrorCode;
 use vizkraft_relay::config::QueryLimits;
 
-use support::TestRelay;
+use support::{rows_of, TestRelay};
 
 /// The outcome a case must have. Anything else (above all, success in changing anything)
 /// fails the test.
@@ -440,14 +440,6 @@ fn describe(reply: &Result<Vec<ResultFrame>, (StatusCode, vizkraft_domain::ApiEr
         Err((status, e)) => format!("HTTP {status} {:?}: {}", e.code, e.message),
         Ok(frames) => format!("{:?}", frames.last()),
     }
-}
-
-fn rows_of(frames: &[ResultFrame]) -> Vec<Vec<Cell>> {
-    frames
-        .iter()
-        .filter_map(|f| if let ResultFrame::Rows { rows } = f { Some(rows.clone()) } else { None })
-        .flatten()
-        .collect()
 }
 
 fn owned(cases: &[Case]) -> Vec<(&str, String, Expect)> {

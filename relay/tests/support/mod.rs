@@ -162,6 +162,15 @@ impl TestRelay {
     }
 }
 
+/// Every row of a result's `Rows` frames, in order.
+pub fn rows_of(frames: &[ResultFrame]) -> Vec<Vec<vizkraft_domain::api::query::Cell>> {
+    frames
+        .iter()
+        .filter_map(|f| if let ResultFrame::Rows { rows } = f { Some(rows.clone()) } else { None })
+        .flatten()
+        .collect()
+}
+
 pub fn frames(body: &[u8]) -> Vec<ResultFrame> {
     body.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect()
 }
