@@ -79,11 +79,16 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0)))
+        Ok(ClientAddress::of(&parts.extensions))
     }
 }
 
 impl ClientAddress {
+    /// The address `tls::serve_tls` recorded for the request's connection, if any.
+    fn of(extensions: &axum::http::Extensions) -> Self {
+        ClientAddress(extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0))
+    }
+
     pub fn to_audit(self) -> Option<String> {
         self.0.map(|a| a.ip().to_string())
     }
@@ -197,7 +202,7 @@ async fn require(permission: Permission, request: Request, next: Next) -> Result
 
 /// Establishes the [`Principal`] from a bearer API key or a session cookie, or answers 401.
 async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Result<Response, RelayError> {
-    let address = ClientAddress(request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0));
+    let address = ClientAddress::of(request.extensions());
     let principal = if let Some(header) = request.headers().get(header::AUTHORIZATION) {
         let key = header.to_str().ok().and_then(|h| h.strip_prefix("Bearer ")).ok_or(RelayError::Unauthenticated)?;
         crate::api_keys::authenticate(&state.meta, key.trim(), address).await?
