@@ -34,6 +34,8 @@ pub enum ErrorCode {
     QueryTimeout,
     /// The data source could not be opened.
     SourceUnreachable,
+    /// The data source settings did not lead to a working read-only connection; the message says why.
+    ConnectionFailed,
     /// Something went wrong inside the relay; details are in its log, not in the response.
     Internal,
 }

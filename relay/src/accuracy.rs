@@ -66,16 +66,21 @@ pub async fn materialise(datasets: &Path, name: &str, work: &Path) -> anyhow::Re
         return Ok(target);
     }
     let script_dir = datasets.join(name);
-    let script = std::fs::read_dir(&script_dir)?
+    // Northwind comes as `create.sql` then `update.sql`; the others as one script.
+    let mut scripts: Vec<PathBuf> = std::fs::read_dir(&script_dir)?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "sql"))
-        .with_context(|| format!("no .sql script in {}", script_dir.display()))?;
-    let partial = target.with_extension("partial");
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    scripts.sort_by_key(|p| (p.file_stem().is_none_or(|s| s != "create"), p.clone()));
+    anyhow::ensure!(!scripts.is_empty(), "no .sql script in {}", script_dir.display());
+    let partial = work.join(format!("{name}.partial"));
     let _ = std::fs::remove_file(&partial);
     let mut conn =
         SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&partial).create_if_missing(true)).await?;
-    sqlx::raw_sql(&std::fs::read_to_string(&script)?).execute(&mut conn).await?;
+    for script in &scripts {
+        sqlx::raw_sql(&std::fs::read_to_string(script)?).execute(&mut conn).await?;
+    }
     conn.close().await?;
     std::fs::rename(&partial, &target)?;
     Ok(target)

@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the app and the API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Generate the demo database at PATH (does nothing if it exists).
     DemoDb {
         #[arg(value_name = "PATH")]
@@ -94,10 +94,35 @@ pub struct ServeArgs {
     pub limits: QueryLimits,
 
     #[command(flatten)]
+    pub sources: SourceOptions,
+
+    #[command(flatten)]
     pub tls: TlsArgs,
 
     #[command(flatten)]
     pub vault: VaultArgs,
+}
+
+/// What admins may connect sources to.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SourceOptions {
+    /// Directory of SQLite files that admins may add as sources (nothing outside it is offered
+    /// or opened). Without it, admins cannot add SQLite sources.
+    #[arg(long = "sqlite-dir", env = "VIZKRAFT_SQLITE_DIR", value_name = "DIR")]
+    pub sqlite_dir: Option<PathBuf>,
+
+    /// Address ranges sources may reach (CIDR, repeatable). When given, nothing else is allowed;
+    /// it also lifts the built-in refusal of link-local and metadata addresses for these ranges.
+    #[arg(long = "source-allow", env = "VIZKRAFT_SOURCE_ALLOW", value_delimiter = ',', value_name = "CIDR")]
+    pub allow: Vec<ipnet::IpNet>,
+
+    /// Address ranges sources may never reach (CIDR, repeatable); wins over --source-allow.
+    #[arg(long = "source-deny", env = "VIZKRAFT_SOURCE_DENY", value_delimiter = ',', value_name = "CIDR")]
+    pub deny: Vec<ipnet::IpNet>,
+
+    /// Minutes between scheduled re-reads of every source's catalog; 0 turns them off.
+    #[arg(long = "schema-refresh-minutes", env = "VIZKRAFT_SCHEMA_REFRESH_MINUTES", default_value_t = 60)]
+    pub schema_refresh_minutes: u64,
 }
 
 /// The master key of the credential vault. Without either option the relay uses
@@ -144,6 +169,10 @@ pub struct QueryLimits {
     /// Longest a query may run, in milliseconds, before the database is told to stop.
     #[arg(long = "statement-timeout-ms", env = "VIZKRAFT_STATEMENT_TIMEOUT_MS", default_value_t = 30_000)]
     pub statement_timeout_ms: u64,
+
+    /// Most bytes of result one query may send (as encoded for the browser); the rest are not read.
+    #[arg(long = "result-byte-cap", env = "VIZKRAFT_RESULT_BYTE_CAP", default_value_t = 1 << 30)]
+    pub byte_cap: u64,
 }
 
 impl QueryLimits {

@@ -79,7 +79,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Conflict => StatusCode::CONFLICT,
         ErrorCode::TokenInvalid => StatusCode::GONE,
-        ErrorCode::QueryFailed => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::QueryFailed | ErrorCode::ConnectionFailed => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::QueryTimeout => StatusCode::GATEWAY_TIMEOUT,
         ErrorCode::SourceUnreachable => StatusCode::BAD_GATEWAY,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -77,9 +77,10 @@ impl AppState {
     pub async fn open(args: &ServeArgs) -> anyhow::Result<AppState> {
         std::fs::create_dir_all(&args.data_dir)
             .with_context(|| format!("cannot create the data directory {}", args.data_dir.display()))?;
+        sources::network::refuse_libpq_environment()?;
         let meta = open_meta_store(&args.data_dir.join("meta.sqlite")).await?;
-        let vault = vault::unlock(&meta.0, &args.vault, &args.data_dir).await?;
-        let registry = SourceRegistry::default();
+        let vault = Arc::new(vault::unlock(&meta.0, &args.vault, &args.data_dir).await?);
+        let registry = SourceRegistry::new(&args.sources, &args.data_dir, meta.clone(), vault.clone());
         if args.demo {
             let path = args.demo_path.clone().unwrap_or_else(|| args.data_dir.join("demo.sqlite"));
             if !path.exists() {
@@ -92,13 +93,8 @@ impl AppState {
         for path in &args.sqlite_sources {
             registry.add_sqlite(&meta, &source_id_for(path), &display_name_for(path), path, None).await?;
         }
-        Ok(AppState {
-            meta,
-            sources: Arc::new(registry),
-            limits: args.limits,
-            throttle: Arc::default(),
-            vault: Arc::new(vault),
-        })
+        registry.load_managed().await?;
+        Ok(AppState { meta, sources: Arc::new(registry), limits: args.limits, throttle: Arc::default(), vault })
     }
 }
 
@@ -128,6 +124,11 @@ pub async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
     }
     let listener = TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr()?;
+    state.sources.set_relay_address(address);
+    if args.sources.schema_refresh_minutes > 0 {
+        let every = std::time::Duration::from_secs(args.sources.schema_refresh_minutes * 60);
+        tokio::spawn(sources::refresh_on_schedule(state.sources.clone(), state.meta.clone(), every));
+    }
     // A wildcard address is no place to browse to; the self-signed certificate names localhost.
     let shown =
         if address.ip().is_unspecified() { format!("localhost:{}", address.port()) } else { address.to_string() };

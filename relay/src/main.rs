@@ -15,7 +15,7 @@ fn main() -> std::process::ExitCode {
     };
     let outcome = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => vizkraft_relay::run_server(args).await,
+            Command::Serve(args) => vizkraft_relay::run_server(*args).await,
             Command::DemoDb { path } => vizkraft_relay::demo::ensure(&path)
                 .await
                 .map(|created| {

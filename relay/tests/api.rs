@@ -95,7 +95,7 @@ async fn large_results_arrive_in_several_batches_with_every_row() {
 
 #[tokio::test]
 async fn the_row_cap_truncates_and_says_so() {
-    let relay = TestRelay::start(QueryLimits { row_cap: 100, statement_timeout_ms: 30_000 }).await;
+    let relay = TestRelay::start(QueryLimits { row_cap: 100, statement_timeout_ms: 30_000, byte_cap: 1 << 30 }).await;
     let frames = relay.query("SELECT id FROM order_lines").await.unwrap();
     assert_eq!(rows_of(&frames).len(), 100);
     assert!(matches!(frames.last(), Some(ResultFrame::End { truncated: Some(Truncation::RowCap), row_cap: 100, .. })));
@@ -103,7 +103,8 @@ async fn the_row_cap_truncates_and_says_so() {
 
 #[tokio::test]
 async fn a_query_past_the_statement_timeout_is_stopped_with_a_clear_error() {
-    let relay = TestRelay::start(QueryLimits { row_cap: 1_000_000, statement_timeout_ms: 200 }).await;
+    let relay =
+        TestRelay::start(QueryLimits { row_cap: 1_000_000, statement_timeout_ms: 200, byte_cap: 1 << 30 }).await;
     let frames = relay
         .query("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n")
         .await
@@ -180,7 +181,8 @@ async fn api_responses_are_never_cached() {
 #[tokio::test]
 async fn a_client_that_goes_away_stops_its_query_and_frees_the_connection() {
     // Every connection of the source's pool busy with a query that would run for a minute…
-    let relay = TestRelay::start(QueryLimits { row_cap: 1_000_000, statement_timeout_ms: 60_000 }).await;
+    let relay =
+        TestRelay::start(QueryLimits { row_cap: 1_000_000, statement_timeout_ms: 60_000, byte_cap: 1 << 30 }).await;
     let endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n";
     let mut abandoned = Vec::new();
     for _ in 0..vizkraft_relay::sources::MAX_CONNECTIONS_PER_SOURCE {

@@ -379,8 +379,8 @@ async fn relay_for(path: &Path, limits: QueryLimits) -> TestRelay {
     TestRelay::start_with_sources(limits, false, vec![path.to_owned()]).await
 }
 
-const ORDINARY: QueryLimits = QueryLimits { row_cap: 1_000, statement_timeout_ms: 10_000 };
-const TIGHT: QueryLimits = QueryLimits { row_cap: 50, statement_timeout_ms: 300 };
+const ORDINARY: QueryLimits = QueryLimits { row_cap: 1_000, statement_timeout_ms: 10_000, byte_cap: 1 << 30 };
+const TIGHT: QueryLimits = QueryLimits { row_cap: 50, statement_timeout_ms: 300, byte_cap: 1 << 30 };
 
 /// How long one request may take before the case counts as a hang.
 const HANG: Duration = Duration::from_secs(30);

@@ -321,7 +321,7 @@ async fn postgres_chinook_has_its_eleven_tables_keys_and_row_estimates_after_ana
     // Through a pool this time, the way the relay will call it.
     let options = s.pg_options(s.pg_port, "chinook", &s.ca).application_name("vizkraft-schema-index-chinook");
     let pool = PgPoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
-    let model = index_postgres(&pool).await.unwrap();
+    let model = index_postgres(&mut pool.acquire().await.unwrap()).await.unwrap();
     pool.close().await;
 
     assert_eq!(names_in(&model, "public"), CHINOOK_TABLES.iter().map(|s| s.to_string()).collect());
@@ -502,7 +502,7 @@ async fn mariadb_composite_and_cross_database_keys_comments_and_kinds_come_throu
 async fn mariadb_hides_a_table_the_login_holds_no_privilege_on() {
     let Some(s) = servers() else { return };
     let pool = MySqlPoolOptions::new().max_connections(1).connect_with(s.mariadb_options(&s.ca)).await.unwrap();
-    let model = index_mysql(&pool).await.unwrap();
+    let model = index_mysql(&mut pool.acquire().await.unwrap()).await.unwrap();
     pool.close().await;
     // Unlike PostgreSQL's catalogs, information_schema shows only what the login may use.
     assert_test_schema(&model, "vizkraft_test", false);

@@ -42,7 +42,8 @@ impl Served {
             demo: false,
             demo_path: None,
             sqlite_sources: Vec::new(),
-            limits: QueryLimits { row_cap: 1_000, statement_timeout_ms: 5_000 },
+            limits: QueryLimits { row_cap: 1_000, statement_timeout_ms: 5_000, byte_cap: 1 << 30 },
+            sources: Default::default(),
             tls,
             vault: Default::default(),
         };

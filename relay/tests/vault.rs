@@ -22,7 +22,8 @@ fn serve_args(data_dir: &Path) -> ServeArgs {
         demo: false,
         demo_path: None,
         sqlite_sources: Vec::new(),
-        limits: QueryLimits { row_cap: 1_000, statement_timeout_ms: 5_000 },
+        limits: QueryLimits { row_cap: 1_000, statement_timeout_ms: 5_000, byte_cap: 1 << 30 },
+        sources: Default::default(),
         tls: Default::default(),
         vault: VaultArgs::default(),
     }

@@ -18,6 +18,9 @@ pub enum AuditEventKind {
     ApiKeyCreated,
     ApiKeyUsed,
     ApiKeyRevoked,
+    SourceAdded,
+    SourceChanged,
+    SourceRemoved,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

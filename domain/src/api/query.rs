@@ -82,6 +82,8 @@ impl std::fmt::Debug for Cell {
 pub enum Truncation {
     /// The configured row cap was reached.
     RowCap,
+    /// The configured byte cap was reached.
+    ByteCap,
 }
 
 /// One line of a result stream. A stream is `Columns`, then zero or more `Rows`, then exactly

@@ -2,6 +2,7 @@
 //! deterministic compiler that turns a plain-language question into SQL over it.
 
 mod compiler;
+mod diff;
 mod model;
 
 pub use compiler::{compile, Answer, Clarification, CompileOutcome, Mapping};

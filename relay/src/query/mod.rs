@@ -2,6 +2,8 @@
 //! result to the client as it is read. Rows pass through memory once and are never stored,
 //! logged or cached.
 
+mod batches;
+mod network;
 mod sqlite;
 
 use std::convert::Infallible;
@@ -20,7 +22,7 @@ use vizkraft_domain::{guard, ApiError, ErrorCode};
 use crate::access::{Access, ApiRoutes, Principal};
 use crate::config::QueryLimits;
 use crate::error::{ApiJson, RelayError};
-use crate::sources::{Source, SourceRegistry};
+use crate::sources::{Source, SourceConnection, SourceRegistry};
 
 /// Longest SQL text accepted (bytes).
 const MAX_SQL_BYTES: usize = 100_000;
@@ -54,21 +56,52 @@ pub async fn run_query(
 /// Guards `sql`, then streams its result from `source`.
 pub async fn stream_result(source: Arc<Source>, sql: String, limits: QueryLimits) -> Result<Response, RelayError> {
     guard::check(&sql, source.engine())?;
-    let connection = source.pool.acquire().await.map_err(|e| {
-        tracing::warn!(source = %source.summary.id, error = %e, "cannot open source");
-        let message = match e {
-            sqlx::Error::PoolTimedOut => "Every connection to this data source is busy; try again in a moment.",
-            _ => "The data source cannot be opened right now.",
-        };
-        RelayError::Query(ApiError::new(ErrorCode::SourceUnreachable, message))
-    })?;
-
     let (frames, receiver) = mpsc::channel(FRAMES_IN_FLIGHT);
-    tokio::spawn(sqlite::stream(connection, sql, limits, FrameSender(frames)));
+    let frames = FrameSender(frames);
+    match &source.connection {
+        SourceConnection::Sqlite(pool) => {
+            let connection = pool.acquire().await.map_err(|e| {
+                tracing::warn!(source = %source.summary.id, error = %e, "cannot open source");
+                let message = match e {
+                    sqlx::Error::PoolTimedOut => "Every connection to this data source is busy; try again in a moment.",
+                    _ => "The data source cannot be opened right now.",
+                };
+                RelayError::Query(ApiError::new(ErrorCode::SourceUnreachable, message))
+            })?;
+            tokio::spawn(sqlite::stream(connection, sql, limits, frames));
+        }
+        SourceConnection::Network(network) => {
+            let lease = network.lease().await.map_err(|failure| {
+                tracing::warn!(source = %source.summary.id, kind = ?failure.kind, "cannot open source");
+                RelayError::Query(ApiError::new(ErrorCode::SourceUnreachable, failure.message))
+            })?;
+            tokio::spawn(network::stream(network.clone(), lease, sql, limits, frames));
+        }
+    }
     let body = futures::stream::unfold(receiver, |mut rx| async move {
         rx.recv().await.map(|chunk| (Ok::<Bytes, Infallible>(chunk), rx))
     });
     Ok(([(header::CONTENT_TYPE, RESULT_STREAM_CONTENT_TYPE)], Body::from_stream(body)).into_response())
+}
+
+/// Why a result stream ended early.
+enum Failure {
+    ClientGone,
+    /// The relay's own watchdog, for a server that let the statement timeout pass.
+    TimedOut,
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(e: sqlx::Error) -> Self {
+        Failure::Database(e)
+    }
+}
+
+impl From<ClientGone> for Failure {
+    fn from(_: ClientGone) -> Self {
+        Failure::ClientGone
+    }
 }
 
 /// The producer side of a result stream. Sending fails once the client has gone, which is
@@ -89,5 +122,10 @@ impl FrameSender {
 
     pub fn is_closed(&self) -> bool {
         self.0.is_closed()
+    }
+
+    /// Resolves once the client has gone.
+    pub async fn closed(&self) {
+        self.0.closed().await
     }
 }

@@ -6,10 +6,12 @@ mod postgres;
 mod sqlite;
 mod store;
 
+use vizkraft_domain::semantic::SchemaModel;
+
 pub use mysql::index_mysql;
 pub use postgres::index_postgres;
 pub use sqlite::index_sqlite;
-pub use store::{load_snapshot, save_snapshot};
+pub use store::{load_snapshot, save_snapshot, Snapshot};
 
 /// A referenced table in the child's own schema is named bare; one elsewhere is `schema.table`,
 /// the form the compiler's join planner resolves.
@@ -17,5 +19,14 @@ fn qualified(child_schema: Option<&str>, schema: Option<&str>, table: String) ->
     match schema {
         Some(s) if Some(s) != child_schema => format!("{s}.{table}"),
         _ => table,
+    }
+}
+
+/// Reads the catalog through a network source's session.
+pub async fn index_session(session: &mut crate::sources::network::Session) -> Result<SchemaModel, sqlx::Error> {
+    use crate::sources::network::Session;
+    match session {
+        Session::Postgres { conn, .. } => index_postgres(conn).await,
+        Session::Mysql { conn, .. } => index_mysql(conn).await,
     }
 }

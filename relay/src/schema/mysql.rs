@@ -6,7 +6,8 @@
 
 use std::collections::HashMap;
 
-use sqlx::{Acquire, MySql, Row};
+use sqlx::mysql::MySqlConnection;
+use sqlx::Row;
 use vizkraft_domain::semantic::{Column, ColumnKind, Engine, ForeignKey, SchemaModel, Table, TableKind};
 
 use super::qualified;
@@ -36,9 +37,8 @@ WHERE TABLE_SCHEMA = ? AND (CONSTRAINT_NAME = 'PRIMARY' OR REFERENCED_TABLE_NAME
 ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION";
 
 /// Indexes the tables and views of the connection's current database (`DATABASE()`); it is an
-/// error to call this without one. Works on a pool or a single connection.
-pub async fn index_mysql<'c>(db: impl Acquire<'c, Database = MySql>) -> Result<SchemaModel, sqlx::Error> {
-    let mut conn = db.acquire().await?;
+/// error to call this without one.
+pub async fn index_mysql(conn: &mut MySqlConnection) -> Result<SchemaModel, sqlx::Error> {
     let database: Option<String> = sqlx::query_scalar("SELECT DATABASE()").fetch_one(&mut *conn).await?;
     let database = database.ok_or_else(|| sqlx::Error::Configuration("no database selected to index".into()))?;
 

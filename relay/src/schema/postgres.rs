@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 
 use sqlx::postgres::types::Oid;
-use sqlx::{Acquire, Postgres, Row};
+use sqlx::postgres::PgConnection;
+use sqlx::{Connection, Row};
 use vizkraft_domain::semantic::{Column, ColumnKind, Engine, ForeignKey, SchemaModel, Table, TableKind};
 
 use super::qualified;
@@ -65,10 +66,10 @@ WHERE k.conrelid = ANY($1) AND k.contype IN ('p', 'f') AND k.conparentid = 0
 ORDER BY k.conrelid, k.conname";
 
 /// Indexes every schema's tables and views that the catalog lists, in one read-only snapshot.
-/// Works on a pool or a single connection (not one already inside a transaction: the snapshot's
-/// isolation level can only be set first thing).
-pub async fn index_postgres<'c>(db: impl Acquire<'c, Database = Postgres>) -> Result<SchemaModel, sqlx::Error> {
-    let mut tx = db.begin().await?;
+/// The connection must not be inside a transaction: the snapshot's isolation level can only be
+/// set first thing.
+pub async fn index_postgres(conn: &mut PgConnection) -> Result<SchemaModel, sqlx::Error> {
+    let mut tx = conn.begin().await?;
     // One snapshot for all three reads, so a concurrent DDL cannot tear the model.
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
 

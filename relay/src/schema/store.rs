@@ -1,34 +1,54 @@
-//! Schema snapshots in the metadata store.
+//! Schema snapshots in the metadata store: the latest catalog read of each source and what it
+//! changed against the read before.
 
 use anyhow::Context;
 use sqlx::Row;
-use vizkraft_domain::api::sources::SourceId;
+use vizkraft_domain::api::sources::{SchemaChanges, SourceId};
 use vizkraft_domain::semantic::SchemaModel;
 
 use crate::error::RelayError;
 use crate::state::MetaStore;
 
-pub async fn save_snapshot(meta: &MetaStore, source_id: &str, model: &SchemaModel) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO schema_snapshots (source_id, indexed_at, model)
-         VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?)
-         ON CONFLICT (source_id) DO UPDATE SET indexed_at = excluded.indexed_at, model = excluded.model",
+/// The latest catalog read of a source.
+pub struct Snapshot {
+    pub model: SchemaModel,
+    /// RFC 3339.
+    pub indexed_at: String,
+    pub changes: SchemaChanges,
+}
+
+/// Stores `model` as the source's snapshot and returns what changed since the previous one
+/// (nothing on a first read).
+pub async fn save_snapshot(meta: &MetaStore, source_id: &str, model: &SchemaModel) -> anyhow::Result<Snapshot> {
+    let previous = load_snapshot(meta, &SourceId(source_id.to_owned())).await.ok();
+    let changes = previous.map(|p| model.changes_since(&p.model)).unwrap_or_default();
+    let indexed_at: String = sqlx::query_scalar(
+        "INSERT INTO schema_snapshots (source_id, indexed_at, model, changes)
+         VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?)
+         ON CONFLICT (source_id) DO UPDATE SET indexed_at = excluded.indexed_at, model = excluded.model,
+             changes = excluded.changes
+         RETURNING indexed_at",
     )
     .bind(source_id)
     .bind(serde_json::to_string(model)?)
-    .execute(&meta.0)
+    .bind(serde_json::to_string(&changes)?)
+    .fetch_one(&meta.0)
     .await?;
-    Ok(())
+    Ok(Snapshot { model: model.clone(), indexed_at, changes })
 }
 
-/// The source's latest model and when it was indexed (RFC 3339).
-pub async fn load_snapshot(meta: &MetaStore, source_id: &SourceId) -> Result<(SchemaModel, String), RelayError> {
-    let row = sqlx::query("SELECT indexed_at, model FROM schema_snapshots WHERE source_id = ?")
+/// The source's latest snapshot.
+pub async fn load_snapshot(meta: &MetaStore, source_id: &SourceId) -> Result<Snapshot, RelayError> {
+    let row = sqlx::query("SELECT indexed_at, model, changes FROM schema_snapshots WHERE source_id = ?")
         .bind(&source_id.0)
         .fetch_optional(&meta.0)
         .await?
         .ok_or(RelayError::NotFound("schema snapshot"))?;
     let model: String = row.try_get("model")?;
-    let model = serde_json::from_str(&model).context("stored schema snapshot does not parse")?;
-    Ok((model, row.try_get("indexed_at")?))
+    let changes: String = row.try_get("changes")?;
+    Ok(Snapshot {
+        model: serde_json::from_str(&model).context("stored schema snapshot does not parse")?,
+        indexed_at: row.try_get("indexed_at")?,
+        changes: serde_json::from_str(&changes).context("stored schema changes do not parse")?,
+    })
 }

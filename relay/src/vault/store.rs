@@ -3,14 +3,14 @@
 use std::collections::BTreeSet;
 
 use anyhow::Context;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
 
 use super::master_key::KeyId;
 use super::{Binding, Sealed};
 
 /// Stores (or replaces) the sealed credential of one source. The sources feature calls this
 /// with the envelope `Vault::seal` made for the same binding.
-pub async fn put_credential(pool: &SqlitePool, binding: &Binding, sealed: &Sealed) -> anyhow::Result<()> {
+pub async fn put_credential(db: impl SqliteExecutor<'_>, binding: &Binding, sealed: &Sealed) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO source_credentials (organisation_id, source_id, sealed) VALUES (?, ?, ?)
          ON CONFLICT (organisation_id, source_id) DO UPDATE SET sealed = excluded.sealed",
@@ -18,7 +18,7 @@ pub async fn put_credential(pool: &SqlitePool, binding: &Binding, sealed: &Seale
     .bind(&binding.organisation_id)
     .bind(&binding.source_id)
     .bind(sealed.as_bytes())
-    .execute(pool)
+    .execute(db)
     .await
     .context("cannot store a sealed credential")?;
     Ok(())
@@ -37,11 +37,11 @@ pub async fn get_credential(pool: &SqlitePool, binding: &Binding) -> anyhow::Res
 }
 
 /// Forgets the credential of one source; `true` if there was one.
-pub async fn delete_credential(pool: &SqlitePool, binding: &Binding) -> anyhow::Result<bool> {
+pub async fn delete_credential(db: impl SqliteExecutor<'_>, binding: &Binding) -> anyhow::Result<bool> {
     let done = sqlx::query("DELETE FROM source_credentials WHERE organisation_id = ? AND source_id = ?")
         .bind(&binding.organisation_id)
         .bind(&binding.source_id)
-        .execute(pool)
+        .execute(db)
         .await
         .context("cannot delete a sealed credential")?;
     Ok(done.rows_affected() > 0)

@@ -67,18 +67,31 @@ impl TestRelay {
     /// A relay serving `sqlite_sources` (each under the id `source_id_for` gives its file),
     /// with or without the shared demo database beside them.
     pub async fn start_with_sources(limits: QueryLimits, demo: bool, sqlite_sources: Vec<PathBuf>) -> TestRelay {
+        Self::start_with(|args| {
+            args.limits = limits;
+            args.demo = demo;
+            args.demo_path = demo.then(|| demo_db().to_owned());
+            args.sqlite_sources = sqlite_sources;
+        })
+        .await
+    }
+
+    /// A relay without sources, with whatever `configure` changes in its arguments.
+    pub async fn start_with(configure: impl FnOnce(&mut ServeArgs)) -> TestRelay {
         let data_dir = tempfile::tempdir().unwrap();
-        let args = ServeArgs {
+        let mut args = ServeArgs {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: data_dir.path().to_owned(),
             static_dir: None,
-            demo,
-            demo_path: demo.then(|| demo_db().to_owned()),
-            sqlite_sources,
-            limits,
+            demo: false,
+            demo_path: None,
+            sqlite_sources: Vec::new(),
+            limits: QueryLimits { row_cap: 1_000_000, statement_timeout_ms: 30_000, byte_cap: 1 << 30 },
+            sources: Default::default(),
             tls: Default::default(),
             vault: Default::default(),
         };
+        configure(&mut args);
         let state = AppState::open(&args).await.unwrap();
         let meta = state.meta.clone();
         let token = vizkraft_relay::auth::ensure_setup_token(&meta).await.unwrap().unwrap();
@@ -93,7 +106,7 @@ impl TestRelay {
     }
 
     pub async fn default() -> TestRelay {
-        Self::start(QueryLimits { row_cap: 1_000_000, statement_timeout_ms: 30_000 }).await
+        Self::start(QueryLimits { row_cap: 1_000_000, statement_timeout_ms: 30_000, byte_cap: 1 << 30 }).await
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -22,12 +22,17 @@ pub struct Servers {
     pub other_ca: PathBuf,
     pub pg_reader: Login,
     pub pg_admin: Login,
+    /// The cluster's superuser: sees every session in `pg_stat_activity`.
+    pub pg_superuser: Login,
+    /// SELECT, INSERT, UPDATE, DELETE on the test databases.
+    pub pg_writer: Login,
     /// The main PostgreSQL server's log (`log_statement = 'all'`, `%a` in the line prefix).
     pub pg_log: PathBuf,
     pub mariadb_root: Login,
     pub mariadb_reader: Login,
     /// SELECT on the whole test database, `private_notes` included.
     pub mariadb_db_reader: Login,
+    pub mariadb_writer: Login,
     /// MariaDB's general query log.
     pub mariadb_general_log: PathBuf,
     pub chinook_sqlite: PathBuf,
@@ -83,10 +88,13 @@ pub fn servers() -> Option<Servers> {
         other_ca: file("VIZKRAFT_TEST_OTHER_CA"),
         pg_reader: login("VIZKRAFT_TEST_PG_READER"),
         pg_admin: login("VIZKRAFT_TEST_PG_ADMIN"),
+        pg_superuser: login("VIZKRAFT_TEST_PG_SUPERUSER"),
+        pg_writer: login("VIZKRAFT_TEST_PG_WRITER"),
         pg_log: file("VIZKRAFT_TEST_PG_LOG"),
         mariadb_root: login("VIZKRAFT_TEST_MARIADB_ROOT"),
         mariadb_reader: login("VIZKRAFT_TEST_MARIADB_READER"),
         mariadb_db_reader: login("VIZKRAFT_TEST_MARIADB_DB_READER"),
+        mariadb_writer: login("VIZKRAFT_TEST_MARIADB_WRITER"),
         mariadb_general_log: PathBuf::from(var("VIZKRAFT_TEST_MARIADB_GENERAL_LOG")),
         chinook_sqlite: file("VIZKRAFT_TEST_CHINOOK_SQLITE"),
     })

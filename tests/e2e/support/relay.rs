@@ -39,7 +39,8 @@ impl Relay {
             demo: true,
             demo_path: Some(demo_db.clone()),
             sqlite_sources: Vec::new(),
-            limits: QueryLimits { row_cap: 1_000_000, statement_timeout_ms: 30_000 },
+            limits: QueryLimits { row_cap: 1_000_000, statement_timeout_ms: 30_000, byte_cap: 1 << 30 },
+            sources: Default::default(),
             tls: Default::default(),
             vault: Default::default(),
         };

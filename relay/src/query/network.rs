@@ -1,0 +1,329 @@
+//! Streaming a query from PostgreSQL or MySQL/MariaDB: inside a read-only transaction with the
+//! statement timeout set on the server, sent as one prepared statement (the extended protocol
+//! and `COM_STMT_PREPARE` both refuse a second statement), and always rolled back. When the
+//! client leaves, the timeout passes or a cap stops the result, the relay asks the server to
+//! cancel the query from a second session and closes the first.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::TryStreamExt;
+use sqlx::mysql::{MySqlDatabaseError, MySqlRow};
+use sqlx::postgres::PgRow;
+use sqlx::types::chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use sqlx::{Column, Executor, Row, Statement, TypeInfo};
+use vizkraft_domain::api::query::{Cell, ResultColumn, Truncation};
+use vizkraft_domain::semantic::ColumnKind;
+use vizkraft_domain::ErrorCode;
+
+use super::batches::{database_message, end_frame, error_frame, error_kind, timeout_frame, RowSink};
+use super::{Failure, FrameSender};
+use crate::config::QueryLimits;
+use crate::sources::network::{CancelKey, Session};
+use crate::sources::{Lease, NetworkSource};
+
+/// The server's own timeout normally ends the query; the relay's watchdog steps in this much
+/// later, for a server that ignores it.
+const WATCHDOG_GRACE: Duration = Duration::from_secs(2);
+
+pub async fn stream(
+    source: Arc<NetworkSource>,
+    mut lease: Lease,
+    sql: String,
+    limits: QueryLimits,
+    frames: FrameSender,
+) {
+    let started = Instant::now();
+    let cancel_key = lease.session().cancel_key();
+    let outcome = tokio::select! {
+        outcome = read_rows(lease.session(), &sql, limits, &frames) => outcome,
+        () = frames.closed() => Err(Failure::ClientGone),
+        () = tokio::time::sleep(limits.statement_timeout() + WATCHDOG_GRACE) => Err(Failure::TimedOut),
+    };
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    let last = match outcome {
+        Ok((row_count, None)) => {
+            if rollback(lease.session()).await.is_ok() {
+                lease.release();
+            }
+            end_frame(row_count, None, started, limits)
+        }
+        Ok((row_count, Some(truncation))) => {
+            // Rows the result still holds would have to be read to reuse the session.
+            stop(source, lease, cancel_key);
+            end_frame(row_count, Some(truncation), started, limits)
+        }
+        Err(Failure::ClientGone) => {
+            tracing::debug!(elapsed_ms, "client went away; query cancelled");
+            stop(source, lease, cancel_key);
+            return;
+        }
+        Err(Failure::TimedOut) => {
+            tracing::info!(elapsed_ms, "query stopped by the relay's watchdog");
+            stop(source, lease, cancel_key);
+            timeout_frame(limits)
+        }
+        Err(Failure::Database(e)) => {
+            let code = failure_code(&e);
+            tracing::debug!(elapsed_ms, kind = error_kind(&e), "query failed");
+            if rollback(lease.session()).await.is_ok() {
+                lease.release();
+            }
+            match code {
+                ErrorCode::QueryTimeout => timeout_frame(limits),
+                code => error_frame(code, &database_message(&e)),
+            }
+        }
+    };
+    let _ = frames.send(&last).await;
+}
+
+/// Cancels the session's query from a new session and closes the old one.
+fn stop(source: Arc<NetworkSource>, lease: Lease, key: CancelKey) {
+    drop(lease);
+    tokio::spawn(async move {
+        match source.open_session().await {
+            Ok((mut session, _)) => {
+                if let Err(e) = session.cancel(key).await {
+                    tracing::warn!(kind = error_kind(&e), "cannot cancel a query");
+                }
+            }
+            Err(failure) => tracing::warn!(kind = ?failure.kind, "cannot open a session to cancel a query"),
+        }
+    });
+}
+
+async fn rollback(session: &mut Session) -> Result<(), sqlx::Error> {
+    match session {
+        Session::Postgres { conn, .. } => conn.execute("ROLLBACK").await.map(drop),
+        Session::Mysql { conn, .. } => conn.execute("ROLLBACK").await.map(drop),
+    }
+}
+
+/// Timeouts and read-only refusals have their own codes; the rest is a failed query.
+fn failure_code(e: &sqlx::Error) -> ErrorCode {
+    let sqlx::Error::Database(db) = e else { return ErrorCode::QueryFailed };
+    if let Some(mysql) = db.try_downcast_ref::<MySqlDatabaseError>() {
+        // ER_STATEMENT_TIMEOUT (MariaDB), ER_QUERY_TIMEOUT (MySQL), ER_QUERY_INTERRUPTED;
+        // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION.
+        return match mysql.number() {
+            1969 | 3024 | 1317 => ErrorCode::QueryTimeout,
+            1792 => ErrorCode::ReadOnlyViolation,
+            _ => ErrorCode::QueryFailed,
+        };
+    }
+    match db.code().as_deref() {
+        Some("57014") => ErrorCode::QueryTimeout, // query_canceled: our statement_timeout
+        Some("25006") => ErrorCode::ReadOnlyViolation, // read_only_sql_transaction
+        _ => ErrorCode::QueryFailed,
+    }
+}
+
+async fn read_rows(
+    session: &mut Session,
+    sql: &str,
+    limits: QueryLimits,
+    frames: &FrameSender,
+) -> Result<(u64, Option<Truncation>), Failure> {
+    match session {
+        Session::Postgres { conn, .. } => {
+            conn.execute("BEGIN READ ONLY").await?;
+            sqlx::query("SELECT set_config('statement_timeout', $1, true)")
+                .bind(limits.statement_timeout_ms.to_string())
+                .execute(&mut *conn)
+                .await?;
+            let statement = (&mut *conn).prepare(sql).await?;
+            let columns = result_columns(statement.columns());
+            let mut sink = RowSink::new(frames, limits, columns);
+            let mut rows = statement.query().fetch(&mut *conn);
+            let mut truncated = None;
+            while let Some(row) = rows.try_next().await? {
+                truncated = sink.push(postgres_cells(&row)).await?;
+                if truncated.is_some() {
+                    break;
+                }
+            }
+            drop(rows);
+            Ok((sink.finish().await?, truncated))
+        }
+        Session::Mysql { conn, mariadb, .. } => {
+            let timeout = if *mariadb {
+                format!("SET SESSION max_statement_time = {:.3}", limits.statement_timeout_ms as f64 / 1000.0)
+            } else {
+                format!("SET SESSION max_execution_time = {}", limits.statement_timeout_ms)
+            };
+            conn.execute(timeout.as_str()).await?;
+            conn.execute("START TRANSACTION READ ONLY").await?;
+            let statement = (&mut *conn).prepare(sql).await?;
+            let columns = result_columns(statement.columns());
+            let mut sink = RowSink::new(frames, limits, columns);
+            let mut rows = statement.query().fetch(&mut *conn);
+            let mut truncated = None;
+            while let Some(row) = rows.try_next().await? {
+                truncated = sink.push(mysql_cells(&row)).await?;
+                if truncated.is_some() {
+                    break;
+                }
+            }
+            drop(rows);
+            Ok((sink.finish().await?, truncated))
+        }
+    }
+}
+
+fn result_columns<C: Column>(columns: &[C]) -> Vec<ResultColumn> {
+    columns
+        .iter()
+        .map(|c| ResultColumn { name: c.name().to_owned(), kind: ColumnKind::from_declared_type(c.type_info().name()) })
+        .collect()
+}
+
+/// A value the relay cannot show (an unusual type, or bytes its type does not decode).
+fn unreadable(type_name: &str) -> Cell {
+    Cell::Text(format!("({})", type_name.to_lowercase()))
+}
+
+fn date_time(value: NaiveDateTime) -> Cell {
+    Cell::Text(value.format("%Y-%m-%d %H:%M:%S%.f").to_string())
+}
+
+fn postgres_cells(row: &PgRow) -> Vec<Cell> {
+    (0..row.len()).map(|i| postgres_cell(row, i)).collect()
+}
+
+/// Decodes by the column's PostgreSQL type; NUMERIC by hand, as sqlx needs a decimal crate.
+fn postgres_cell(row: &PgRow, i: usize) -> Cell {
+    let Ok(raw) = row.try_get_raw(i) else { return Cell::Null };
+    if sqlx::ValueRef::is_null(&raw) {
+        return Cell::Null;
+    }
+    let type_name = sqlx::ValueRef::type_info(&raw).name().to_owned();
+    let decoded = match type_name.as_str() {
+        "BOOL" => row.try_get_unchecked::<bool, _>(i).map(Cell::Bool),
+        "INT2" => row.try_get_unchecked::<i16, _>(i).map(|v| Cell::Int(v.into())),
+        "INT4" => row.try_get_unchecked::<i32, _>(i).map(|v| Cell::Int(v.into())),
+        "INT8" => row.try_get_unchecked::<i64, _>(i).map(Cell::Int),
+        "OID" => row.try_get_unchecked::<sqlx::postgres::types::Oid, _>(i).map(|v| Cell::Int(v.0.into())),
+        "FLOAT4" => row.try_get_unchecked::<f32, _>(i).map(|v| Cell::Float(v.into())),
+        "FLOAT8" => row.try_get_unchecked::<f64, _>(i).map(Cell::Float),
+        "NUMERIC" => return raw.as_bytes().ok().and_then(numeric).unwrap_or_else(|| unreadable(&type_name)),
+        "DATE" => row.try_get_unchecked::<NaiveDate, _>(i).map(|d| Cell::Text(d.to_string())),
+        "TIMESTAMP" => row.try_get_unchecked::<NaiveDateTime, _>(i).map(date_time),
+        "TIMESTAMPTZ" => row.try_get_unchecked::<DateTime<Utc>, _>(i).map(|t| date_time(t.naive_utc())),
+        "TIME" => row.try_get_unchecked::<NaiveTime, _>(i).map(|t| Cell::Text(t.to_string())),
+        "BYTEA" => row.try_get_unchecked::<Vec<u8>, _>(i).map(|b| Cell::Text(format!("(binary, {} bytes)", b.len()))),
+        "JSONB" => {
+            // Version byte 1, then the JSON text (https://www.postgresql.org/docs/15/datatype-json.html).
+            return raw
+                .as_bytes()
+                .ok()
+                .and_then(|b| b.strip_prefix(&[1]))
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .map(|s| Cell::Text(s.to_owned()))
+                .unwrap_or_else(|| unreadable(&type_name));
+        }
+        "UUID" => {
+            return raw
+                .as_bytes()
+                .ok()
+                .filter(|b| b.len() == 16)
+                .map(|b| {
+                    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+                    Cell::Text(format!(
+                        "{}-{}-{}-{}-{}",
+                        &hex[..8],
+                        &hex[8..12],
+                        &hex[12..16],
+                        &hex[16..20],
+                        &hex[20..]
+                    ))
+                })
+                .unwrap_or_else(|| unreadable(&type_name));
+        }
+        // Text-like types (and enums, whose binary form is their label) are UTF-8 on the wire.
+        _ => return raw.as_str().map(|s| Cell::Text(s.to_owned())).unwrap_or_else(|_| unreadable(&type_name)),
+    };
+    decoded.unwrap_or_else(|_| unreadable(&type_name))
+}
+
+/// PostgreSQL's binary NUMERIC: ndigits, weight, sign, dscale (all 16-bit), then base-10000
+/// digits (https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/utils/adt/numeric.c,
+/// `numeric_send`). Charts need numbers, so it becomes a float.
+fn numeric(bytes: &[u8]) -> Option<Cell> {
+    let word = |at: usize| bytes.get(at..at + 2).map(|b| i16::from_be_bytes([b[0], b[1]]));
+    let (ndigits, weight, sign) = (word(0)?, word(2)?, word(4)? as u16);
+    match sign {
+        0xC000 => return Some(Cell::Text("NaN".into())),
+        0xD000 => return Some(Cell::Float(f64::INFINITY)),
+        0xF000 => return Some(Cell::Float(f64::NEG_INFINITY)),
+        _ => {}
+    }
+    let mut value = 0f64;
+    for d in 0..usize::try_from(ndigits).ok()? {
+        let digit = f64::from(word(8 + 2 * d)?);
+        value += digit * 10_000f64.powi(i32::from(weight) - d as i32);
+    }
+    Some(Cell::Float(if sign == 0x4000 { -value } else { value }))
+}
+
+fn mysql_cells(row: &MySqlRow) -> Vec<Cell> {
+    (0..row.len()).map(|i| mysql_cell(row, i)).collect()
+}
+
+/// Decodes by the column's MySQL type; DECIMAL arrives as text and becomes a float.
+fn mysql_cell(row: &MySqlRow, i: usize) -> Cell {
+    let Ok(raw) = row.try_get_raw(i) else { return Cell::Null };
+    if sqlx::ValueRef::is_null(&raw) {
+        return Cell::Null;
+    }
+    let type_name = sqlx::ValueRef::type_info(&raw).name().to_owned();
+    let decoded = match type_name.as_str() {
+        "BOOLEAN" => row.try_get_unchecked::<bool, _>(i).map(Cell::Bool),
+        "TINYINT" | "SMALLINT" | "MEDIUMINT" | "INT" | "BIGINT" | "YEAR" => {
+            row.try_get_unchecked::<i64, _>(i).map(Cell::Int)
+        }
+        name if name.ends_with(" UNSIGNED") => {
+            row.try_get_unchecked::<u64, _>(i).map(|v| i64::try_from(v).map(Cell::Int).unwrap_or(Cell::Float(v as f64)))
+        }
+        "FLOAT" => row.try_get_unchecked::<f32, _>(i).map(|v| Cell::Float(v.into())),
+        "DOUBLE" => row.try_get_unchecked::<f64, _>(i).map(Cell::Float),
+        "DECIMAL" => {
+            row.try_get_unchecked::<String, _>(i).map(|s| s.parse::<f64>().map(Cell::Float).unwrap_or(Cell::Text(s)))
+        }
+        "DATE" => row.try_get_unchecked::<NaiveDate, _>(i).map(|d| Cell::Text(d.to_string())),
+        "DATETIME" | "TIMESTAMP" => row.try_get_unchecked::<NaiveDateTime, _>(i).map(date_time),
+        "TIME" => row.try_get_unchecked::<NaiveTime, _>(i).map(|t| Cell::Text(t.to_string())),
+        "BLOB" | "TINYBLOB" | "MEDIUMBLOB" | "LONGBLOB" | "BINARY" | "VARBINARY" | "BIT" | "GEOMETRY" => {
+            row.try_get_unchecked::<Vec<u8>, _>(i).map(|b| Cell::Text(format!("(binary, {} bytes)", b.len())))
+        }
+        _ => row.try_get_unchecked::<String, _>(i).map(Cell::Text),
+    };
+    decoded.unwrap_or_else(|_| unreadable(&type_name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numeric_bytes(ndigits: i16, weight: i16, sign: u16, digits: &[i16]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for word in [ndigits, weight, sign as i16, 2] {
+            bytes.extend_from_slice(&word.to_be_bytes());
+        }
+        for d in digits {
+            bytes.extend_from_slice(&d.to_be_bytes());
+        }
+        bytes
+    }
+
+    #[test]
+    fn postgres_numerics_become_floats() {
+        // 120.50 = 120 + 5000/10000; -310.20; 1234567.89 = 123, 4567, 8900 with weight 1.
+        assert_eq!(numeric(&numeric_bytes(2, 0, 0, &[120, 5000])), Some(Cell::Float(120.5)));
+        assert_eq!(numeric(&numeric_bytes(2, 0, 0x4000, &[310, 2000])), Some(Cell::Float(-310.2)));
+        assert_eq!(numeric(&numeric_bytes(3, 1, 0, &[123, 4567, 8900])), Some(Cell::Float(1_234_567.89)));
+        assert_eq!(numeric(&numeric_bytes(0, 0, 0, &[])), Some(Cell::Float(0.0)));
+        assert_eq!(numeric(&numeric_bytes(0, 0, 0xC000, &[])), Some(Cell::Text("NaN".into())));
+        assert_eq!(numeric(&[0, 2]), None);
+    }
+}
