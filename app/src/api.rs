@@ -20,7 +20,10 @@ use vizkraft_domain::api::members::{
     ListInvitationsResponse, ListMembersResponse,
 };
 use vizkraft_domain::api::query::{QueryRequest, ResultFrame};
-use vizkraft_domain::api::sources::{ListSourcesResponse, SourceId, SourceSchemaResponse};
+use vizkraft_domain::api::sources::{
+    ConnectionTestResponse, ListSourceDetailsResponse, ListSourcesResponse, SchemaRefreshResponse, SourceDetails,
+    SourceId, SourceRequest, SourceSchemaResponse, SqliteFilesResponse,
+};
 use vizkraft_domain::api::API_PREFIX;
 use vizkraft_domain::{ApiError, ErrorCode};
 use wasm_bindgen::{JsCast, JsValue};
@@ -226,6 +229,53 @@ pub async fn revoke_api_key(id: &str) -> Result<(), ClientError> {
 
 pub async fn list_audit() -> Result<ListAuditResponse, ClientError> {
     get_json(&format!("{API_PREFIX}/audit")).await
+}
+
+// Managing sources (relay `sources/`, for roles with `ManageSources`).
+
+/// Every source of the organisation with its connection settings (never a password).
+pub async fn list_source_settings() -> Result<ListSourceDetailsResponse, ClientError> {
+    get_json(&format!("{API_PREFIX}/sources/settings")).await
+}
+
+/// The relay connects before saving: settings that do not work come back as `connection_failed`.
+pub async fn create_source(request: &SourceRequest) -> Result<SourceDetails, ClientError> {
+    send_json("POST", &format!("{API_PREFIX}/sources"), Some(request), On401::EndSession).await
+}
+
+/// Without a password in `request` the stored one is kept.
+pub async fn update_source(id: &SourceId, request: &SourceRequest) -> Result<SourceDetails, ClientError> {
+    let url = format!("{API_PREFIX}/sources/{}", encode_path_segment(&id.0));
+    send_json("PUT", &url, Some(request), On401::EndSession).await
+}
+
+pub async fn delete_source(id: &SourceId) -> Result<(), ClientError> {
+    let url = format!("{API_PREFIX}/sources/{}", encode_path_segment(&id.0));
+    send_empty::<()>("DELETE", &url, None, On401::EndSession).await
+}
+
+/// Tries settings before they are saved. A connection that fails is an `Ok` answer with its
+/// `failure` set; only a request the relay could not handle is an `Err`.
+pub async fn test_new_source(request: &SourceRequest) -> Result<ConnectionTestResponse, ClientError> {
+    send_json("POST", &format!("{API_PREFIX}/sources/test"), Some(request), On401::EndSession).await
+}
+
+/// Like [`test_new_source`] for a saved source, whose stored password is used when `request`
+/// has none.
+pub async fn test_source(id: &SourceId, request: &SourceRequest) -> Result<ConnectionTestResponse, ClientError> {
+    let url = format!("{API_PREFIX}/sources/{}/test", encode_path_segment(&id.0));
+    send_json("POST", &url, Some(request), On401::EndSession).await
+}
+
+/// Reads the source's catalog again and says what changed since the last read.
+pub async fn refresh_source_schema(id: &SourceId) -> Result<SchemaRefreshResponse, ClientError> {
+    let url = format!("{API_PREFIX}/sources/{}/refresh", encode_path_segment(&id.0));
+    send_json::<(), _>("POST", &url, None, On401::EndSession).await
+}
+
+/// The SQLite files the operator's sources directory offers.
+pub async fn sqlite_files() -> Result<SqliteFilesResponse, ClientError> {
+    get_json(&format!("{API_PREFIX}/sources/sqlite-files")).await
 }
 
 // Sources, asking and running (relay `sources/`, `ask/`, `query/`).

@@ -24,6 +24,7 @@ pub enum Route {
     SignIn,
     Setup,
     Invite,
+    Sources,
     Members,
     ApiKeys,
     Audit,
@@ -49,6 +50,7 @@ impl Route {
             "/signin" => Route::SignIn,
             "/setup" => Route::Setup,
             "/invite" => Route::Invite,
+            "/sources" => Route::Sources,
             "/members" => Route::Members,
             "/api-keys" => Route::ApiKeys,
             "/audit" => Route::Audit,
@@ -63,6 +65,7 @@ impl Route {
             Route::SignIn => "/signin",
             Route::Setup => "/setup",
             Route::Invite => "/invite",
+            Route::Sources => "/sources",
             Route::Members => "/members",
             Route::ApiKeys => "/api-keys",
             Route::Audit => "/audit",
@@ -78,6 +81,7 @@ impl Route {
             Route::SignIn => "Sign in",
             Route::Setup => "Set up",
             Route::Invite => "Invitation",
+            Route::Sources => "Data sources",
             Route::Members => "Members",
             Route::ApiKeys => "API keys",
             Route::Audit => "Audit",
@@ -90,6 +94,7 @@ impl Route {
         match self {
             Route::SignIn | Route::Setup | Route::Invite | Route::NotFound => Access::Public,
             Route::Ask | Route::Account => Access::SignedIn,
+            Route::Sources => Access::Needs(Permission::ManageSources),
             Route::Members => Access::Needs(Permission::ManageMembers),
             Route::ApiKeys => Access::Needs(Permission::ManageApiKeys),
             Route::Audit => Access::Needs(Permission::ViewAudit),
@@ -108,7 +113,10 @@ impl Route {
 
 /// The header's page links for `role`, in order; pages the role cannot use are left out.
 pub fn nav_items(role: Role) -> Vec<Route> {
-    [Route::Ask, Route::Members, Route::ApiKeys, Route::Audit].into_iter().filter(|r| r.open_to(Some(role))).collect()
+    [Route::Ask, Route::Sources, Route::Members, Route::ApiKeys, Route::Audit]
+        .into_iter()
+        .filter(|r| r.open_to(Some(role)))
+        .collect()
 }
 
 /// Where the address bar should go instead of `route`, if anywhere: signed-out visitors to
@@ -235,6 +243,7 @@ fn page(session: Session, route: Route, role: Option<Role>) -> AnyView {
         Route::SignIn => view! { <pages::SignInPage session=session /> }.into_any(),
         Route::Setup => view! { <pages::SetupPage session=session /> }.into_any(),
         Route::Invite => view! { <pages::InvitePage session=session /> }.into_any(),
+        Route::Sources => view! { <pages::SourcesPage /> }.into_any(),
         Route::Members => view! { <pages::MembersPage session=session /> }.into_any(),
         Route::ApiKeys => view! { <pages::ApiKeysPage session=session /> }.into_any(),
         Route::Audit => view! { <pages::AuditPage /> }.into_any(),
@@ -256,11 +265,12 @@ mod tests {
         })
     }
 
-    const ALL: [Route; 9] = [
+    const ALL: [Route; 10] = [
         Route::Ask,
         Route::SignIn,
         Route::Setup,
         Route::Invite,
+        Route::Sources,
         Route::Members,
         Route::ApiKeys,
         Route::Audit,
@@ -287,7 +297,7 @@ mod tests {
     fn viewers_see_only_ask_in_the_nav_and_admins_see_the_admin_pages() {
         assert_eq!(nav_items(Role::Viewer), vec![Route::Ask]);
         assert_eq!(nav_items(Role::Editor), vec![Route::Ask]);
-        let all = vec![Route::Ask, Route::Members, Route::ApiKeys, Route::Audit];
+        let all = vec![Route::Ask, Route::Sources, Route::Members, Route::ApiKeys, Route::Audit];
         assert_eq!(nav_items(Role::Admin), all);
         assert_eq!(nav_items(Role::Owner), all);
     }
@@ -326,6 +336,7 @@ mod tests {
     fn a_page_the_role_may_not_use_is_not_shown() {
         assert_eq!(screen(Route::Members, &signed_in(Role::Editor)), Screen::NotAllowed(Route::Members));
         assert_eq!(screen(Route::Audit, &signed_in(Role::Viewer)), Screen::NotAllowed(Route::Audit));
+        assert_eq!(screen(Route::Sources, &signed_in(Role::Editor)), Screen::NotAllowed(Route::Sources));
         assert_eq!(
             screen(Route::Audit, &signed_in(Role::Admin)),
             Screen::Page { route: Route::Audit, organisation: Some("o1".into()), role: Some(Role::Admin) }

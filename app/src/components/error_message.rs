@@ -12,6 +12,7 @@ fn headline(code: &str) -> &'static str {
         "query_timeout" => "The query took too long",
         "query_failed" => "The database rejected the query",
         "source_unreachable" => "The data source could not be reached",
+        "connection_failed" => "The connection did not work",
         "not_found" => "Not found",
         // Sessions that end send the app to sign-in, so a shown 401 is a password not accepted.
         "unauthenticated" => "Not accepted",

@@ -22,10 +22,14 @@ pub fn Field(
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] min_length: Option<usize>,
     #[prop(optional)] placeholder: Option<&'static str>,
+    /// Layout classes added to the wrapper, e.g. `grow` inside an `inline-form`.
+    #[prop(optional)]
+    class: Option<&'static str>,
 ) -> impl IntoView {
     let hint_id = format!("{id}-hint");
+    let class = class.map_or_else(|| "field".to_owned(), |extra| format!("field {extra}"));
     view! {
-        <div class="field">
+        <div class=class>
             <label class="field-label" for=id>{label}</label>
             <input id=id type=kind data-testid=testid autocomplete=autocomplete required=required
                 minlength=min_length.map(|n| n.to_string()) placeholder=placeholder

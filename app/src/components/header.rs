@@ -12,6 +12,7 @@ use crate::{nav_items, Route};
 
 fn nav_testid(route: Route) -> &'static str {
     match route {
+        Route::Sources => "nav-sources",
         Route::Members => "nav-members",
         Route::ApiKeys => "nav-api-keys",
         Route::Audit => "nav-audit",

@@ -2,6 +2,7 @@
 
 pub mod chart_switcher;
 pub mod chart_view;
+pub mod connection_test;
 pub mod copy_field;
 pub mod data_table;
 pub mod error_message;
@@ -12,10 +13,13 @@ pub mod link;
 pub mod role_select;
 pub mod run_progress;
 pub mod schema_browser;
+pub mod schema_changes;
+pub mod source_form;
 pub mod timestamp;
 
 pub use chart_switcher::ChartSwitcher;
 pub use chart_view::ChartView;
+pub use connection_test::{failure_heading, failure_kind_value, ConnectionTestResult};
 pub use copy_field::CopyField;
 pub use data_table::DataTable;
 pub use error_message::ErrorMessage;
@@ -26,4 +30,6 @@ pub use link::Link;
 pub use role_select::{grantable_roles, role_value, RoleSelect};
 pub use run_progress::RunProgress;
 pub use schema_browser::SchemaBrowser;
+pub use schema_changes::SchemaChangesList;
+pub use source_form::{engine_label, SourceForm, SourceFormCard};
 pub use timestamp::{format_timestamp, Timestamp};

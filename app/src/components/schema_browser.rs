@@ -1,18 +1,33 @@
-//! The source's tables and columns, with types and key marks, to look up names while asking.
+//! The source's tables and columns, with types and key marks, to look up names while asking,
+//! and what the last schema refresh changed, so a question that stopped working makes sense.
 
 use leptos::prelude::*;
+use vizkraft_domain::api::sources::SchemaChanges;
 use vizkraft_domain::semantic::{SchemaModel, Table, TableKind};
+
+use crate::components::SchemaChangesList;
 
 /// Up to this many tables start unfolded; larger schemas start as a list of names.
 const OPEN_TABLES: usize = 4;
 
 #[component]
-pub fn SchemaBrowser(schema: SchemaModel) -> impl IntoView {
+pub fn SchemaBrowser(
+    schema: SchemaModel,
+    /// What the latest refresh changed; nothing is shown when it changed nothing.
+    #[prop(optional)]
+    changes: SchemaChanges,
+) -> impl IntoView {
     let filter = RwSignal::new(String::new());
     let open = schema.tables.len() <= OPEN_TABLES;
     let tables = schema.tables;
     let count = tables.len();
     view! {
+        {(!changes.is_empty()).then(|| view! {
+            <div class="note schema-changes" data-testid="schema-changes">
+                <p class="small"><strong>"Schema changed at last refresh"</strong></p>
+                <SchemaChangesList changes=changes />
+            </div>
+        })}
         <div class="schema-tables">
             {(count > OPEN_TABLES).then(|| view! {
                 <input class="schema-filter" type="search" placeholder="Filter tables and columns"

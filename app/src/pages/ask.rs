@@ -255,7 +255,7 @@ pub fn AskPage(
                         }.into_any(),
                         Remote::Loading => view! { <p class="muted">"Reading the schema…"</p> }.into_any(),
                         Remote::Failed(error) => view! { <ErrorMessage error=error /> }.into_any(),
-                        Remote::Ready(loaded) => view! { <SchemaBrowser schema=loaded.schema /> }.into_any(),
+                        Remote::Ready(loaded) => view! { <SchemaBrowser schema=loaded.schema changes=loaded.changes /> }.into_any(),
                     }}
                 </details>
             </aside>

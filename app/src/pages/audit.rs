@@ -1,4 +1,4 @@
-//! The audit log of the active organisation: sign-ins, role changes, keys, newest first.
+//! The audit log of the active organisation: sign-ins, role changes, keys, sources, newest first.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -30,12 +30,21 @@ pub fn kind_label(kind: AuditEventKind) -> &'static str {
         AuditEventKind::ApiKeyCreated => "API key created",
         AuditEventKind::ApiKeyUsed => "API key used",
         AuditEventKind::ApiKeyRevoked => "API key revoked",
+        AuditEventKind::SourceAdded => "Data source added",
+        AuditEventKind::SourceChanged => "Data source changed",
+        AuditEventKind::SourceRemoved => "Data source removed",
     }
 }
 
 /// Failures and removals stand out in the list.
 fn is_warning(kind: AuditEventKind) -> bool {
-    matches!(kind, AuditEventKind::SignInFailed | AuditEventKind::MemberRemoved | AuditEventKind::ApiKeyRevoked)
+    matches!(
+        kind,
+        AuditEventKind::SignInFailed
+            | AuditEventKind::MemberRemoved
+            | AuditEventKind::ApiKeyRevoked
+            | AuditEventKind::SourceRemoved
+    )
 }
 
 #[component]

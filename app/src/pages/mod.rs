@@ -10,6 +10,7 @@ pub mod not_allowed;
 pub mod not_found;
 pub mod setup;
 pub mod sign_in;
+pub mod sources;
 
 pub use account::AccountPage;
 pub use api_keys::ApiKeysPage;
@@ -21,3 +22,4 @@ pub use not_allowed::NotAllowedPage;
 pub use not_found::NotFoundPage;
 pub use setup::SetupPage;
 pub use sign_in::SignInPage;
+pub use sources::SourcesPage;
