@@ -7,4 +7,5 @@
 mod access;
 mod ask;
 mod security_headers;
+mod sources;
 mod support;

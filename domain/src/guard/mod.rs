@@ -65,7 +65,9 @@ fn check_on_this_stack(sql: &str, engine: Engine) -> Result<(), GuardError> {
     let tokens = Tokenizer::new(dialect.as_ref(), sql)
         .tokenize_with_location()
         .map_err(|e| GuardError::Syntax(e.to_string()))?;
-    reject_executable_comments(&tokens, engine)?;
+    if engine == Engine::Mysql {
+        reject_mysql_lexer_differences(sql, &tokens)?;
+    }
     reject_long_operator_chains(&tokens)?;
     let statements =
         Parser::new(dialect.as_ref()).with_tokens_with_locations(tokens).parse_statements().map_err(|e| match e {
@@ -193,17 +195,44 @@ fn is_chaining_operator(token: &Token) -> bool {
     }
 }
 
-/// MySQL runs the body of `/*! … */` comments as SQL, so a parser that skips comments would
-/// not see it. Refuse them outright rather than parse them.
-fn reject_executable_comments(tokens: &[TokenWithSpan], engine: Engine) -> Result<(), GuardError> {
-    if engine != Engine::Mysql {
-        return Ok(());
+/// Where MySQL/MariaDB read SQL text differently from sqlparser, the server would run what the
+/// guard never saw. Refused outright rather than parsed:
+/// - comments the server executes: MySQL's `/*! … */`, MariaDB's `/*M! … */`
+///   (https://mariadb.com/kb/en/comment-syntax/), and optimizer hints `/*+ … */`, which can
+///   raise `MAX_EXECUTION_TIME` or set session variables for the statement;
+/// - `--` followed by a tab or another control character: a comment to the server, two minus
+///   signs to sqlparser, which wants a space;
+/// - `:=`, which assigns a user variable that outlives the query on a pooled session;
+/// - byte and raw string literals other than `b'0101'`.
+fn reject_mysql_lexer_differences(sql: &str, tokens: &[TokenWithSpan]) -> Result<(), GuardError> {
+    for token in tokens {
+        match &token.token {
+            Token::Whitespace(Whitespace::MultiLineComment(body)) => {
+                if body.starts_with('+') || body.trim_start_matches(['M', 'm']).starts_with('!') {
+                    return Err(refuse("a MySQL executable comment or optimizer hint (/*! … */, /*M! … */, /*+ … */)"));
+                }
+            }
+            Token::Assignment => return Err(refuse("a user variable assignment (:=)")),
+            // MySQL reads `b"…"` as a column `b` and a string with backslash escapes; sqlparser
+            // as a byte string without. Only `b'0101'` means the same to both.
+            Token::SingleQuotedByteStringLiteral(bits) if bits.chars().all(|c| c == '0' || c == '1') => {}
+            Token::SingleQuotedByteStringLiteral(_)
+            | Token::DoubleQuotedByteStringLiteral(_)
+            | Token::TripleSingleQuotedByteStringLiteral(_)
+            | Token::TripleDoubleQuotedByteStringLiteral(_)
+            | Token::SingleQuotedRawStringLiteral(_)
+            | Token::DoubleQuotedRawStringLiteral(_)
+            | Token::TripleSingleQuotedRawStringLiteral(_)
+            | Token::TripleDoubleQuotedRawStringLiteral(_) => {
+                return Err(refuse("a byte or raw string literal MySQL reads differently (only b'0101' is allowed)"))
+            }
+            _ => {}
+        }
     }
-    let executable = tokens
-        .iter()
-        .any(|t| matches!(&t.token, Token::Whitespace(Whitespace::MultiLineComment(body)) if body.starts_with('!')));
-    if executable {
-        return Err(refuse("a MySQL executable comment (/*! … */)"));
+    let bytes = sql.as_bytes();
+    let hidden_comment = bytes.windows(3).any(|w| w[0] == b'-' && w[1] == b'-' && (w[2] < b' ' || w[2] == 0x7f));
+    if hidden_comment {
+        return Err(refuse("`--` followed by a tab or control character (a comment to MySQL, not to the guard)"));
     }
     Ok(())
 }
@@ -329,9 +358,15 @@ fn is_denied_function(engine: Engine, name: &str) -> bool {
         "pg_logical_emit_message",
         "txid_current",
         "pg_current_xact_id",
+        // These run a query given as text, which the guard never sees.
         "query_to_xml",
+        "query_to_xmlschema",
         "query_to_xml_and_xmlschema",
         "cursor_to_xml",
+        "cursor_to_xmlschema",
+        "ts_stat",
+        "ts_rewrite",
+        "pg_notify",
         "table_to_xml",
         "database_to_xml",
         "schema_to_xml",
@@ -421,6 +456,26 @@ mod tests {
         assert!(refused_as_read_only_violation("SELECT load_extension('x')", Engine::Sqlite));
         assert!(refused_as_read_only_violation("SELECT BENCHMARK(1000000, MD5('a'))", Engine::Mysql));
         assert!(refused_as_read_only_violation("SELECT 1 /*!50000 , SLEEP(10) */", Engine::Mysql));
+        // MariaDB's own executable comments, optimizer hints, and `--` + tab, which the server
+        // reads as a comment and sqlparser as two minus signs.
+        for sql in [
+            "SELECT 1 /*M! INTO OUTFILE '/tmp/x' */",
+            "SELECT 1 /*m!100000 , SLEEP(10) */",
+            "SELECT /*+ MAX_EXECUTION_TIME(100000000) */ 1",
+            "SELECT 1 --\t'\n, GET_LOCK('x', 0) -- '",
+            "SELECT 1 --\x0b'\n, SLEEP(5) -- '",
+            "SELECT @a := 5",
+            r#"SELECT b"\" AS x, " , GET_LOCK('x', 0) AS l FROM (SELECT 1 AS b) t # ""#,
+            r#"SELECT b'\' , 1 #'"#,
+        ] {
+            assert!(refused_as_read_only_violation(sql, Engine::Mysql), "{sql:?} was admitted");
+        }
+        // Ordinary comments and arithmetic still pass.
+        for sql in
+            ["SELECT 1 /* a comment */", "SELECT 1 -- a comment", "SELECT 2--1", "SELECT @@version", "SELECT b'0101'"]
+        {
+            assert_eq!(check(sql, Engine::Mysql), Ok(()), "{sql:?}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Streaming a query from PostgreSQL or MySQL/MariaDB: inside a read-only transaction with the
 //! statement timeout set on the server, sent as one prepared statement (the extended protocol
-//! and `COM_STMT_PREPARE` both refuse a second statement), and always rolled back. When the
+//! and `COM_STMT_PREPARE` both refuse a second statement), and always rolled back, and any advisory or named lock released. When the
 //! client leaves, the timeout passes or a cap stops the result, the relay asks the server to
 //! cancel the query from a second session and closes the first.
 
@@ -43,7 +43,7 @@ pub async fn stream(
     let elapsed_ms = started.elapsed().as_millis() as u64;
     let last = match outcome {
         Ok((row_count, None)) => {
-            if rollback(lease.session()).await.is_ok() {
+            if lease.session().reset().await.is_ok() {
                 lease.release();
             }
             end_frame(row_count, None, started, limits)
@@ -66,7 +66,7 @@ pub async fn stream(
         Err(Failure::Database(e)) => {
             let code = failure_code(&e);
             tracing::debug!(elapsed_ms, kind = error_kind(&e), "query failed");
-            if rollback(lease.session()).await.is_ok() {
+            if lease.session().reset().await.is_ok() {
                 lease.release();
             }
             match code {
@@ -91,13 +91,6 @@ fn stop(source: Arc<NetworkSource>, lease: Lease, key: CancelKey) {
             Err(failure) => tracing::warn!(kind = ?failure.kind, "cannot open a session to cancel a query"),
         }
     });
-}
-
-async fn rollback(session: &mut Session) -> Result<(), sqlx::Error> {
-    match session {
-        Session::Postgres { conn, .. } => conn.execute("ROLLBACK").await.map(drop),
-        Session::Mysql { conn, .. } => conn.execute("ROLLBACK").await.map(drop),
-    }
 }
 
 /// Timeouts and read-only refusals have their own codes; the rest is a failed query.

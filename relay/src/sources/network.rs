@@ -153,6 +153,9 @@ async fn open_postgres(settings: &NetworkSettings, password: Option<&str>) -> Re
         "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY".to_owned(),
         // Notices can quote values; they are not wanted anywhere.
         "SET client_min_messages = error".to_owned(),
+        // The guard reads '…' strings the standard way; a server that still treats backslashes
+        // as escapes would see a different statement.
+        "SET standard_conforming_strings = on".to_owned(),
         format!("SET idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_MS}"),
     ] {
         sqlx::query(&setting).execute(&mut conn).await?;
@@ -185,6 +188,9 @@ async fn open_mysql(settings: &NetworkSettings, password: Option<&str>) -> Resul
     }
     let mut conn = options.connect().await?;
     drop(options);
+    // A known SQL mode: ANSI_QUOTES or NO_BACKSLASH_ESCAPES from the server's configuration
+    // would make the server split strings where the guard's MySQL lexer does not.
+    sqlx::query("SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION'").execute(&mut conn).await?;
     sqlx::query("SET SESSION TRANSACTION READ ONLY").execute(&mut conn).await?;
     let row = sqlx::query("SELECT CONNECTION_ID(), VERSION()").fetch_one(&mut conn).await?;
     let (connection_id, version): (u64, String) = (row.try_get(0)?, row.try_get(1)?);
@@ -238,6 +244,23 @@ impl Session {
                 sqlx::query(&format!("KILL QUERY {id}")).execute(conn).await?;
             }
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// Ends the query's transaction and lets go of what a transaction does not: advisory
+    /// and named locks. A session goes back to the pool only after this succeeds.
+    pub async fn reset(&mut self) -> Result<(), sqlx::Error> {
+        use sqlx::Executor;
+        match self {
+            Session::Postgres { conn, .. } => {
+                conn.execute("ROLLBACK").await?;
+                conn.execute("SELECT pg_advisory_unlock_all()").await?;
+            }
+            Session::Mysql { conn, .. } => {
+                conn.execute("ROLLBACK").await?;
+                conn.execute("DO RELEASE_ALL_LOCKS()").await?;
+            }
         }
         Ok(())
     }
