@@ -207,10 +207,10 @@ fn is_chaining_operator(token: &Token) -> bool {
 fn reject_mysql_lexer_differences(sql: &str, tokens: &[TokenWithSpan]) -> Result<(), GuardError> {
     for token in tokens {
         match &token.token {
-            Token::Whitespace(Whitespace::MultiLineComment(body)) => {
-                if body.starts_with('+') || body.trim_start_matches(['M', 'm']).starts_with('!') {
-                    return Err(refuse("a MySQL executable comment or optimizer hint (/*! … */, /*M! … */, /*+ … */)"));
-                }
+            Token::Whitespace(Whitespace::MultiLineComment(body))
+                if body.starts_with('+') || body.trim_start_matches(['M', 'm']).starts_with('!') =>
+            {
+                return Err(refuse("a MySQL executable comment or optimizer hint (/*! … */, /*M! … */, /*+ … */)"));
             }
             Token::Assignment => return Err(refuse("a user variable assignment (:=)")),
             // MySQL reads `b"…"` as a column `b` and a string with backslash escapes; sqlparser
