@@ -31,11 +31,11 @@ pub enum RunStatus {
     Running {
         started_at_ms: f64,
     },
-    /// The relay's `End` frame: its own count and timing, and whether the row cap cut it short.
+    /// The relay's `End` frame: its own count and timing, and which cap cut it short, if any.
     Finished {
         row_count: u64,
         elapsed_ms: u64,
-        truncated: bool,
+        truncated: Option<Truncation>,
         row_cap: u64,
     },
     Failed(ClientError),
@@ -106,12 +106,7 @@ impl LiveResult {
             ResultFrame::Columns { columns } => self.columns.set(columns),
             ResultFrame::Rows { rows } => self.rows.update(|all| all.extend(rows)),
             ResultFrame::End { row_count, elapsed_ms, truncated, row_cap, timeout_ms: _ } => {
-                self.status.set(RunStatus::Finished {
-                    row_count,
-                    elapsed_ms,
-                    truncated: truncated == Some(Truncation::RowCap),
-                    row_cap,
-                })
+                self.status.set(RunStatus::Finished { row_count, elapsed_ms, truncated, row_cap })
             }
             ResultFrame::Error { error } => self.status.set(RunStatus::Failed(ClientError::Api(error))),
         }
@@ -159,7 +154,7 @@ mod tests {
         assert_eq!(result.rows.with_untracked(Vec::len), 2);
         assert_eq!(
             result.status.get_untracked(),
-            RunStatus::Finished { row_count: 2, elapsed_ms: 12, truncated: true, row_cap: 2 }
+            RunStatus::Finished { row_count: 2, elapsed_ms: 12, truncated: Some(Truncation::RowCap), row_cap: 2 }
         );
     }
 

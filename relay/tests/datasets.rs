@@ -70,6 +70,25 @@ async fn every_dataset_is_offered_added_indexed_and_answers_its_questions() {
         assert_eq!(reply.status, StatusCode::OK, "{name}: {}", reply.text());
         assert_eq!(rows_of(&support::frames(&reply.body)).len(), 1, "{name}: how many {table}");
 
+        // The example questions offered for the source are ones the compiler answers.
+        let details: Vec<vizkraft_domain::api::sources::SourceSummary> = relay
+            .call(Method::GET, "/api/v1/sources", None, &relay.owner)
+            .await
+            .json::<vizkraft_domain::api::sources::ListSourcesResponse>()
+            .sources;
+        let examples = &details.iter().find(|s| s.id.0 == id).unwrap().example_questions;
+        assert!(examples.len() >= 2, "{name}: {examples:?}");
+        for question in examples {
+            let reply = relay
+                .call(Method::POST, "/api/v1/ask", Some(json!({"source_id": id, "question": question})), &relay.owner)
+                .await;
+            let outcome = reply.json::<vizkraft_domain::api::ask::AskResponse>().outcome;
+            assert!(
+                matches!(outcome, vizkraft_domain::semantic::CompileOutcome::Answer(_)),
+                "{name}: the example {question:?} is not answered: {outcome:?}"
+            );
+        }
+
         // The Spider questions over this dataset, compiled against the relay's index.
         let pool = vizkraft_relay::sources::open_read_only(&dir.join(&file)).await.unwrap();
         for q in questions.iter().filter(|q| q.db.as_deref() == Some(name)) {
@@ -80,6 +99,7 @@ async fn every_dataset_is_offered_added_indexed_and_answers_its_questions() {
             }
         }
     }
+    eprintln!("Spider questions: {correct} correct, {} wrong", wrong.len());
     assert!(wrong.is_empty(), "wrong answers:\n{}", wrong.join("\n"));
     // A floor against regressions; docs/benchmarks.md has the current figure.
     assert!(correct >= 20, "only {correct} Spider questions answered correctly");

@@ -1,6 +1,7 @@
 //! A query run's progress while rows stream in, and its count, timing and caps once it ended.
 
 use leptos::prelude::*;
+use vizkraft_domain::api::query::Truncation;
 
 use crate::charts::format_number;
 use crate::components::ErrorMessage;
@@ -57,11 +58,20 @@ pub fn RunProgress(
                 <span class="sep">"·"</span>
                 <span data-testid="elapsed" data-elapsed-ms=elapsed_ms.to_string()>{format_elapsed(elapsed_ms as f64)}</span>
             </div>
-            {truncated.then(|| {
-                let cap = format_number(row_cap as f64);
+            {truncated.map(|cap| {
+                let why = match cap {
+                    Truncation::RowCap => {
+                        let cap = format_number(row_cap as f64);
+                        format!("Showing the first {cap} rows: the row cap is {cap}.")
+                    }
+                    Truncation::ByteCap => format!(
+                        "Showing the first {}: the result reached the relay's size limit.",
+                        format_count(row_count, "row")
+                    ),
+                };
                 view! {
-                    <p class="note" data-testid="truncated-note">
-                        {format!("Showing the first {cap} rows: the row cap is {cap}.")}
+                    <p class="note" data-testid="truncated-note" data-cap=format!("{cap:?}")>
+                        {why}
                         " Add a filter or an aggregate to see the rest."
                     </p>
                 }
