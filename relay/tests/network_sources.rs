@@ -123,6 +123,23 @@ async fn a_postgres_source_over_verified_tls_answers_questions() {
     direct.close().await.unwrap();
 }
 
+/// The relay's own TLS (the bridge sqlx talks to) is what reaches the servers: each server sees
+/// its session from the relay encrypted with TLS 1.3.
+#[tokio::test]
+async fn queries_reach_both_servers_over_tls_1_3() {
+    let Some(s) = servers() else { return };
+    let relay = TestRelay::start_with(|_| {}).await;
+    let pg = add(&relay, &postgres(&s, &s.pg_reader, "vizkraft_test")).await.source.id.0;
+    let my = add(&relay, &mariadb(&s, &s.mariadb_reader)).await.source.id.0;
+    for (id, sql) in [
+        (&pg, "SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()"),
+        (&my, "SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'SSL_VERSION'"),
+    ] {
+        let frames = relay.query_source(id, sql).await.unwrap();
+        assert_eq!(rows_of(&frames), [vec![Cell::Text("TLSv1.3".into())]], "{id}");
+    }
+}
+
 #[tokio::test]
 async fn test_connection_says_precisely_what_failed() {
     let Some(s) = servers() else { return };
@@ -137,6 +154,19 @@ async fn test_connection_says_precisely_what_failed() {
     let mut r = good.clone();
     r["connection"]["port"] = json!(s.pg_wrongname_port);
     assert_eq!(outcome(&relay, &r).await, "name_mismatch", "a certificate for wrong.example");
+
+    // The expected server name is what the certificate is checked against: the wrong-name
+    // server passes when that name is the one expected, and an address can be checked by name.
+    let mut r = good.clone();
+    r["connection"]["port"] = json!(s.pg_wrongname_port);
+    r["connection"]["server_name"] = json!("wrong.example");
+    assert_eq!(outcome(&relay, &r).await, "ok", "the wrong-name server, expected under its own name");
+    let mut r = good.clone();
+    r["connection"]["host"] = json!("127.0.0.1");
+    r["connection"]["server_name"] = json!("localhost");
+    assert_eq!(outcome(&relay, &r).await, "ok");
+    r["connection"]["server_name"] = json!("db.example.com");
+    assert_eq!(outcome(&relay, &r).await, "name_mismatch");
 
     let mut r = good.clone();
     r["password"] = json!("not-the-password");

@@ -72,6 +72,8 @@ pub struct SourceDraft {
     /// Empty means "none" when adding and "keep the stored one" when editing.
     pub password: String,
     pub ca_certificate: String,
+    /// Empty means "the host".
+    pub server_name: String,
     pub unencrypted: bool,
     pub sqlite_file: String,
     pub accept_writable_login: bool,
@@ -88,6 +90,7 @@ impl Default for SourceDraft {
             user: String::new(),
             password: String::new(),
             ca_certificate: String::new(),
+            server_name: String::new(),
             unencrypted: false,
             sqlite_file: String::new(),
             accept_writable_login: false,
@@ -116,6 +119,7 @@ impl SourceDraft {
                 draft.database = network.database.clone();
                 draft.user = network.user.clone();
                 draft.ca_certificate = network.ca_certificate.clone().unwrap_or_default();
+                draft.server_name = network.server_name.clone().unwrap_or_default();
                 draft.unencrypted = network.unencrypted;
             }
         }
@@ -155,6 +159,8 @@ impl SourceDraft {
             // very same settings, so an untouched certificate must come back byte for byte.
             ca_certificate: (!self.ca_certificate.trim().is_empty() && !self.unencrypted)
                 .then(|| self.ca_certificate.clone()),
+            server_name: (!self.server_name.trim().is_empty() && !self.unencrypted)
+                .then(|| self.server_name.trim().to_owned()),
             unencrypted: self.unencrypted,
         })
     }
@@ -174,6 +180,7 @@ pub struct SourceForm {
     user: RwSignal<String>,
     password: RwSignal<String>,
     ca_certificate: RwSignal<String>,
+    server_name: RwSignal<String>,
     unencrypted: RwSignal<bool>,
     sqlite_file: RwSignal<String>,
     accept_writable_login: RwSignal<bool>,
@@ -198,6 +205,7 @@ impl SourceForm {
             user: RwSignal::new(draft.user),
             password: RwSignal::new(draft.password),
             ca_certificate: RwSignal::new(draft.ca_certificate),
+            server_name: RwSignal::new(draft.server_name),
             unencrypted: RwSignal::new(draft.unencrypted),
             sqlite_file: RwSignal::new(draft.sqlite_file),
             accept_writable_login: RwSignal::new(draft.accept_writable_login),
@@ -225,6 +233,7 @@ impl SourceForm {
         self.user.set(draft.user);
         self.password.set(draft.password);
         self.ca_certificate.set(draft.ca_certificate);
+        self.server_name.set(draft.server_name);
         self.unencrypted.set(draft.unencrypted);
         self.sqlite_file.set(draft.sqlite_file);
         self.accept_writable_login.set(draft.accept_writable_login);
@@ -240,6 +249,7 @@ impl SourceForm {
             user: self.user.get_untracked(),
             password: self.password.get_untracked(),
             ca_certificate: self.ca_certificate.get_untracked(),
+            server_name: self.server_name.get_untracked(),
             unencrypted: self.unencrypted.get_untracked(),
             sqlite_file: self.sqlite_file.get_untracked(),
             accept_writable_login: self.accept_writable_login.get_untracked(),
@@ -255,6 +265,7 @@ impl SourceForm {
         self.user.track();
         self.password.track();
         self.ca_certificate.track();
+        self.server_name.track();
         self.unencrypted.track();
         self.sqlite_file.track();
     }
@@ -494,6 +505,16 @@ fn NetworkFields(form: SourceForm) -> impl IntoView {
                     "The authority that signed the server's certificate. Without one, publicly trusted certificate authorities are used."
                 </p>
             </div>
+            <div class="field">
+                <label class="field-label" for="source-server-name">"Server name in the certificate (optional)"</label>
+                <input id="source-server-name" type="text" data-testid="source-server-name" spellcheck="false"
+                    placeholder="Same as the host" aria-describedby="source-server-name-hint"
+                    prop:value=move || form.server_name.get()
+                    on:input=move |ev| form.server_name.set(event_target_value(&ev)) />
+                <p class="field-hint muted small" id="source-server-name-hint">
+                    "Give it when the host is an address or another name than the certificate's."
+                </p>
+            </div>
         })}
     }
 }
@@ -673,6 +694,7 @@ mod tests {
             database: "shop".into(),
             user: "reader".into(),
             ca_certificate: Some("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".into()),
+            server_name: None,
             unencrypted: false,
         };
         let draft = SourceDraft::from_details(&saved(ConnectionSettings::Mysql(network.clone()), Vec::new()));

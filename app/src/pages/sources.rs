@@ -331,6 +331,7 @@ mod tests {
             database: "shop".into(),
             user: "reader".into(),
             ca_certificate: None,
+            server_name: None,
             unencrypted: false,
         }
     }

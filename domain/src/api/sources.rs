@@ -87,6 +87,10 @@ pub struct NetworkSettings {
     /// the only one trusted; without it, the public web PKI roots are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_certificate: Option<String>,
+    /// The name the server's certificate must carry, when it is not `host` (for example when
+    /// `host` is an IP address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_name: Option<String>,
     /// Plain TCP without TLS. Allowed only to a loopback address, and shown as unencrypted.
     #[serde(default)]
     pub unencrypted: bool,

@@ -65,8 +65,10 @@ fn check_on_this_stack(sql: &str, engine: Engine) -> Result<(), GuardError> {
     let tokens = Tokenizer::new(dialect.as_ref(), sql)
         .tokenize_with_location()
         .map_err(|e| GuardError::Syntax(e.to_string()))?;
-    if engine == Engine::Mysql {
-        reject_mysql_lexer_differences(sql, &tokens)?;
+    match engine {
+        Engine::Mysql => reject_mysql_lexer_differences(sql, &tokens)?,
+        Engine::Postgres => reject_postgres_lexer_differences(&tokens)?,
+        Engine::Sqlite => {}
     }
     reject_long_operator_chains(&tokens)?;
     let statements =
@@ -233,6 +235,19 @@ fn reject_mysql_lexer_differences(sql: &str, tokens: &[TokenWithSpan]) -> Result
     let hidden_comment = bytes.windows(3).any(|w| w[0] == b'-' && w[1] == b'-' && (w[2] < b' ' || w[2] == 0x7f));
     if hidden_comment {
         return Err(refuse("`--` followed by a tab or control character (a comment to MySQL, not to the guard)"));
+    }
+    Ok(())
+}
+
+/// PostgreSQL takes any non-ASCII character in a dollar-quote tag (`$€$ … $€$`); sqlparser
+/// only letters and digits, and reads such a tag as a `$` placeholder followed by code, so the
+/// server would run what the guard took for a string, and the other way round. The relay binds
+/// no parameters, so a `$` placeholder is never legitimate: refuse them all.
+fn reject_postgres_lexer_differences(tokens: &[TokenWithSpan]) -> Result<(), GuardError> {
+    if tokens.iter().any(|t| matches!(&t.token, Token::Placeholder(p) if p.starts_with('$'))) {
+        return Err(refuse(
+            "a `$` parameter or a dollar-quote tag the guard cannot read ($tag$ with other than letters and digits)",
+        ));
     }
     Ok(())
 }
@@ -470,6 +485,14 @@ mod tests {
         ] {
             assert!(refused_as_read_only_violation(sql, Engine::Mysql), "{sql:?} was admitted");
         }
+        for sql in [
+            "SELECT $€$, $$ $€$ , pg_read_file('/etc/hostname') AS x , $$ AS s -- $$",
+            "SELECT $\u{a0}$, $$ $\u{a0}$ , pg_try_advisory_lock(4246) AS l , $$ AS s -- $$",
+            "SELECT $1",
+        ] {
+            assert!(refused_as_read_only_violation(sql, Engine::Postgres), "{sql:?} was admitted");
+        }
+        assert_eq!(check("SELECT $tag$ a;b $tag$, $$x$$", Engine::Postgres), Ok(()));
         // Ordinary comments and arithmetic still pass.
         for sql in
             ["SELECT 1 /* a comment */", "SELECT 1 -- a comment", "SELECT 2--1", "SELECT @@version", "SELECT b'0101'"]

@@ -62,7 +62,7 @@ impl SourceRegistry {
             ConnectionSettings::Sqlite { .. } => {
                 let connection = self.connection_for(settings, organisation_id, id).await?;
                 let SourceConnection::Sqlite(pool) = &connection else {
-                    return Err(super::preflight::failure(Kind::Other, "not a SQLite source"));
+                    return Err(super::tls_bridge::failure(Kind::Other, "not a SQLite source"));
                 };
                 let model = schema::index_sqlite(pool).await.map_err(catalog_failed)?;
                 let version: String =
@@ -117,6 +117,7 @@ fn same_destination(old: &ConnectionSettings, new: &ConnectionSettings) -> bool 
                 && a.port == b.port
                 && a.user == b.user
                 && a.ca_certificate == b.ca_certificate
+                && a.server_name == b.server_name
                 && a.unencrypted == b.unencrypted
         }
         _ => false,

@@ -8,9 +8,9 @@ mod examples;
 mod manage;
 pub mod network;
 mod pool;
-mod preflight;
 mod refresh;
 mod sqlite;
+mod tls_bridge;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -97,7 +97,7 @@ impl NetworkSource {
     /// A session for one query: an idle one if it still answers, or a new one.
     pub async fn lease(&self) -> Result<Lease, ConnectionFailure> {
         let busy = || {
-            preflight::failure(
+            tls_bridge::failure(
                 ConnectionFailureKind::Timeout,
                 "Every connection to this data source is busy; try again in a moment.",
             )
@@ -127,7 +127,7 @@ async fn stored_password(
 ) -> Result<Option<Secret>, ConnectionFailure> {
     let unavailable = |e: String| {
         tracing::error!(source = %binding.source_id, error = %e, "cannot open the stored credential");
-        preflight::failure(
+        tls_bridge::failure(
             ConnectionFailureKind::Other,
             "The stored password cannot be opened; the relay's log says why.",
         )
@@ -365,7 +365,7 @@ impl SourceRegistry {
     /// `file` inside the operator's SQLite directory, or why not.
     fn sqlite_file(&self, file: &str) -> Result<PathBuf, ConnectionFailure> {
         let Some(dir) = &self.config.sqlite_dir else {
-            return Err(preflight::failure(
+            return Err(tls_bridge::failure(
                 ConnectionFailureKind::FileRefused,
                 "The relay's operator has not set a SQLite directory (--sqlite-dir), so SQLite sources cannot be added.",
             ));

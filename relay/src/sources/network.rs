@@ -1,7 +1,8 @@
-//! Connecting to a PostgreSQL or MySQL/MariaDB source: settings checked, the host resolved and
-//! checked against the address policy, TLS verified by the relay's own pre-flight, then sqlx
-//! options built field by field (never from a URL, never with a user string sqlx would parse),
-//! and a session made read-only before anything runs on it.
+//! Connecting to a PostgreSQL or MySQL/MariaDB source: settings checked, the host resolved once
+//! and checked against the address policy, TLS done by the relay itself to that address
+//! (`tls_bridge`), then sqlx options built field by field (never from a URL, never with a user
+//! string sqlx would parse) pointing at the bridge, and a session made read-only before
+//! anything runs on it.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use vizkraft_domain::api::sources::{ConnectionFailure, ConnectionFailureKind as 
 use vizkraft_domain::semantic::Engine;
 
 use super::address::{is_loopback, is_loopback_host, AddressPolicy};
-use super::preflight::{failure, root_store, verify_tls};
+use super::tls_bridge::{self, failure, root_store};
 use crate::vault::Secret;
 
 /// Longest wait for a whole connection, TLS and authentication included.
@@ -53,6 +54,14 @@ pub fn validate(engine: Engine, settings: &NetworkSettings) -> Result<(), Connec
     for (what, value) in [("database", &settings.database), ("user", &settings.user)] {
         if value.is_empty() || value.len() > 128 || value.chars().any(char::is_control) {
             return invalid(format!("Give the {what} name (at most 128 characters, no control characters)."));
+        }
+    }
+    if let Some(name) = &settings.server_name {
+        if name.is_empty()
+            || name.len() > 253
+            || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '[' | ']'))
+        {
+            return invalid(format!("{name:?} is not a server name."));
         }
     }
     if settings.ca_certificate.as_ref().is_some_and(|pem| pem.len() > MAX_CA_PEM_BYTES) {
@@ -104,11 +113,14 @@ pub async fn connect(
 ) -> Result<(Session, ServerInfo), ConnectionFailure> {
     validate(engine, settings)?;
     let addresses = resolve(settings, policy).await?;
-    let tls_version = if settings.unencrypted {
-        None
+    let address = addresses[0];
+    let (route, handshake) = if settings.unencrypted {
+        (Route::Direct(address), None)
     } else {
         let roots = root_store(settings.ca_certificate.as_deref())?;
-        Some(verify_tls(engine, addresses[0], &settings.host, roots).await?)
+        let server_name = settings.server_name.as_deref().unwrap_or(&settings.host);
+        let bridge = tls_bridge::open(engine, address, server_name, roots, settings.port).await?;
+        (Route::Bridge(bridge.socket), Some(bridge.handshake))
     };
     let password = match password {
         Some(secret) => {
@@ -118,32 +130,50 @@ pub async fn connect(
     };
     let opened = tokio::time::timeout(CONNECT_TIMEOUT, async {
         match engine {
-            Engine::Postgres => open_postgres(settings, password).await,
-            _ => open_mysql(settings, password).await,
+            Engine::Postgres => open_postgres(settings, &route, password).await,
+            _ => open_mysql(settings, &route, password).await,
         }
     })
     .await
     .map_err(|_| {
         failure(Kind::Timeout, format!("The server did not finish connecting within {} s.", CONNECT_TIMEOUT.as_secs()))
     })?;
-    let (session, version) = opened.map_err(|e| classify(&e))?;
+    // A failed TLS handshake inside the bridge shows to sqlx as a closed socket; the bridge
+    // knows what really failed.
+    let (bridge_failure, tls_version) = match handshake.as_ref().and_then(|h| h.lock().ok()) {
+        Some(mut h) => (h.failure.take(), h.tls_version.clone()),
+        None => (None, None),
+    };
+    let (session, version) = opened.map_err(|e| bridge_failure.unwrap_or_else(|| classify(&e)))?;
     Ok((session, ServerInfo { version, tls_version }))
 }
 
-async fn open_postgres(settings: &NetworkSettings, password: Option<&str>) -> Result<(Session, String), sqlx::Error> {
+/// Where sqlx connects: the bridge's Unix socket (TLS), or the checked address itself
+/// (unencrypted, loopback only). Either way sqlx never resolves a name.
+enum Route {
+    Bridge(std::path::PathBuf),
+    Direct(SocketAddr),
+}
+
+async fn open_postgres(
+    settings: &NetworkSettings,
+    route: &Route,
+    password: Option<&str>,
+) -> Result<(Session, String), sqlx::Error> {
     // `new_without_pgpass` still reads PG* variables; the relay refuses to start with any set
     // (see `refuse_libpq_environment`), and every field that matters is set here regardless.
+    // TLS is the bridge's; sqlx speaks plain protocol to it.
     let mut options = PgConnectOptions::new_without_pgpass()
-        .host(&settings.host)
         .port(settings.port)
         .username(&settings.user)
         .database(&settings.database)
         .application_name("vizkraft")
-        .ssl_mode(if settings.unencrypted { PgSslMode::Disable } else { PgSslMode::VerifyFull })
+        .ssl_mode(PgSslMode::Disable)
         .disable_statement_logging();
-    if let Some(pem) = &settings.ca_certificate {
-        options = options.ssl_root_cert_from_pem(pem.as_bytes().to_vec());
-    }
+    options = match route {
+        Route::Bridge(socket) => options.socket(socket),
+        Route::Direct(address) => options.host(&address.ip().to_string()),
+    };
     if let Some(password) = password {
         options = options.password(password);
     }
@@ -171,18 +201,22 @@ async fn open_postgres(settings: &NetworkSettings, password: Option<&str>) -> Re
     Ok((Session::Postgres { conn, backend_pid }, version))
 }
 
-async fn open_mysql(settings: &NetworkSettings, password: Option<&str>) -> Result<(Session, String), sqlx::Error> {
+async fn open_mysql(
+    settings: &NetworkSettings,
+    route: &Route,
+    password: Option<&str>,
+) -> Result<(Session, String), sqlx::Error> {
     let mut options = MySqlConnectOptions::new()
-        .host(&settings.host)
         .port(settings.port)
         .username(&settings.user)
         .database(&settings.database)
         .charset("utf8mb4")
-        .ssl_mode(if settings.unencrypted { MySqlSslMode::Disabled } else { MySqlSslMode::VerifyIdentity })
+        .ssl_mode(MySqlSslMode::Disabled)
         .disable_statement_logging();
-    if let Some(pem) = &settings.ca_certificate {
-        options = options.ssl_ca_from_pem(pem.as_bytes().to_vec());
-    }
+    options = match route {
+        Route::Bridge(socket) => options.socket(socket),
+        Route::Direct(address) => options.host(&address.ip().to_string()),
+    };
     if let Some(password) = password {
         options = options.password(password);
     }
@@ -395,6 +429,7 @@ mod tests {
             database: "db".into(),
             user: "reader".into(),
             ca_certificate: None,
+            server_name: None,
             unencrypted,
         }
     }

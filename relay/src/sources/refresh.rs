@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use vizkraft_domain::api::sources::{ConnectionFailure, ConnectionFailureKind as Kind};
 
-use super::preflight::failure;
+use super::tls_bridge::failure;
 use super::{network, Source, SourceConnection, SourceRegistry};
 use crate::schema::{self, Snapshot};
 use crate::state::MetaStore;

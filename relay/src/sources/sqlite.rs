@@ -9,7 +9,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::ConnectOptions;
 use vizkraft_domain::api::sources::{ConnectionFailure, ConnectionFailureKind as Kind};
 
-use super::preflight::failure;
+use super::tls_bridge::failure;
 
 /// Most memory SQLite may hold in this process, over all sources and the metadata store.
 pub const SQLITE_HEAP_LIMIT_BYTES: u64 = 512 << 20;
