@@ -120,6 +120,13 @@ async fn a_postgres_source_over_verified_tls_answers_questions() {
     assert!(matches!(row[0], Cell::Float(t) if t > 0.0), "{row:?}");
     assert!(matches!(&row[1], Cell::Text(t) if t.starts_with("20")), "{row:?}");
     assert!(matches!(&row[2], Cell::Text(_)), "{row:?}");
+
+    // Arrays read as PostgreSQL writes them; a binary form with no text shape is named, not dumped.
+    let frames = relay.query_source(&id, "SELECT ARRAY['a', 'b'], ARRAY[1, 2], interval '1 day'").await.unwrap();
+    assert_eq!(
+        rows_of(&frames)[0],
+        [Cell::Text("{a,b}".into()), Cell::Text("{1,2}".into()), Cell::Text("(interval)".into())]
+    );
     direct.close().await.unwrap();
 }
 
@@ -241,6 +248,14 @@ async fn a_login_that_can_write_is_kept_only_when_the_admin_accepts_it() {
         accepted["accept_writable_login"] = json!(true);
         let source = add(&relay, &accepted).await;
         assert!(!source.writable_privileges.is_empty());
+    }
+    // Logins that reach past a read-only transaction are never accepted.
+    for request in [postgres(&s, &s.pg_superuser, "vizkraft_test"), mariadb(&s, &s.mariadb_root)] {
+        let mut accepted = request.clone();
+        accepted["accept_writable_login"] = json!(true);
+        assert_eq!(outcome(&relay, &accepted).await, "privileged_login");
+        let refused = relay.call(Method::POST, "/api/v1/sources", Some(accepted), &relay.owner).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text());
     }
     // The readers are read-only on both engines.
     for request in [postgres(&s, &s.pg_reader, "vizkraft_test"), mariadb(&s, &s.mariadb_reader)] {

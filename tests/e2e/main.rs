@@ -6,6 +6,7 @@
 
 mod access;
 mod ask;
+mod canary;
 mod security_headers;
 mod sources;
 mod support;

@@ -28,6 +28,7 @@ pub fn failure_heading(kind: ConnectionFailureKind) -> &'static str {
         ConnectionFailureKind::Authentication => "Login refused",
         ConnectionFailureKind::DatabaseMissing => "Database not found",
         ConnectionFailureKind::WritableLogin => "Login can change data",
+        ConnectionFailureKind::PrivilegedLogin => "Login has too much power",
         ConnectionFailureKind::FileRefused => "File refused",
         ConnectionFailureKind::Other => "Connection failed",
     }
@@ -48,6 +49,9 @@ fn failure_hint(kind: ConnectionFailureKind) -> Option<&'static str> {
         ConnectionFailureKind::WritableLogin => {
             Some("Use a login that can only read, or confirm below that this one may stay.")
         }
+        ConnectionFailureKind::PrivilegedLogin => Some(
+            "Superusers, replication roles and logins with FILE or SUPER are never used: create a read-only login.",
+        ),
         _ => None,
     }
 }

@@ -171,6 +171,8 @@ pub enum ConnectionFailureKind {
     DatabaseMissing,
     /// The login can change data and the admin has not accepted that.
     WritableLogin,
+    /// The login is a superuser, a replication role, or has FILE/SUPER: never accepted.
+    PrivilegedLogin,
     /// The SQLite file is missing, outside the sources directory, or not a database.
     FileRefused,
     Other,

@@ -382,6 +382,16 @@ fn is_denied_function(engine: Engine, name: &str) -> bool {
         "ts_stat",
         "ts_rewrite",
         "pg_notify",
+        // Session state a rollback keeps, readable by the next query on a pooled session.
+        "setseed",
+        // Server-wide effects outside any transaction (superuser or REPLICATION logins are
+        // refused as sources, these stay denied regardless).
+        "pg_backup_start",
+        "pg_backup_stop",
+        "pg_start_backup",
+        "pg_stop_backup",
+        "pg_current_logfile",
+        "pg_log_backend_memory_contexts",
         "table_to_xml",
         "database_to_xml",
         "schema_to_xml",
@@ -398,13 +408,28 @@ fn is_denied_function(engine: Engine, name: &str) -> bool {
         "source_pos_wait",
         "sys_exec",
         "sys_eval",
+        // Session state a rollback keeps (`LAST_INSERT_ID(x)` sets it), readable later.
+        "last_insert_id",
+        "master_gtid_wait",
     ];
     let prefixed = |prefixes: &[&str]| prefixes.iter().any(|p| name.starts_with(p));
     EVERYWHERE.contains(&name)
         || match engine {
             Engine::Sqlite => SQLITE.contains(&name),
             Engine::Postgres => {
-                POSTGRES.contains(&name) || prefixed(&["dblink", "pg_advisory", "pg_try_advisory", "lo_"])
+                POSTGRES.contains(&name)
+                    || prefixed(&[
+                        "dblink",
+                        "pg_advisory",
+                        "pg_try_advisory",
+                        "lo_",
+                        "pg_ls_",
+                        "pg_stat_reset",
+                        "pg_create_",
+                        "pg_drop_replication",
+                        "pg_copy_",
+                        "pg_replication_",
+                    ])
             }
             Engine::Mysql => MYSQL.contains(&name),
         }

@@ -180,6 +180,11 @@ fn date_time(value: NaiveDateTime) -> Cell {
     Cell::Text(value.format("%Y-%m-%d %H:%M:%S%.f").to_string())
 }
 
+/// `{1,2,3}`, PostgreSQL's own notation for an array.
+fn list<T: ToString>(values: &[T]) -> String {
+    format!("{{{}}}", values.iter().map(T::to_string).collect::<Vec<_>>().join(","))
+}
+
 fn postgres_cells(row: &PgRow) -> Vec<Cell> {
     (0..row.len()).map(|i| postgres_cell(row, i)).collect()
 }
@@ -233,8 +238,22 @@ fn postgres_cell(row: &PgRow, i: usize) -> Cell {
                 })
                 .unwrap_or_else(|| unreadable(&type_name));
         }
-        // Text-like types (and enums, whose binary form is their label) are UTF-8 on the wire.
-        _ => return raw.as_str().map(|s| Cell::Text(s.to_owned())).unwrap_or_else(|_| unreadable(&type_name)),
+        "TEXT[]" | "VARCHAR[]" | "NAME[]" | "BPCHAR[]" => {
+            row.try_get_unchecked::<Vec<String>, _>(i).map(|v| Cell::Text(format!("{{{}}}", v.join(","))))
+        }
+        "INT4[]" => row.try_get_unchecked::<Vec<i32>, _>(i).map(|v| Cell::Text(list(&v))),
+        "INT8[]" => row.try_get_unchecked::<Vec<i64>, _>(i).map(|v| Cell::Text(list(&v))),
+        "FLOAT8[]" => row.try_get_unchecked::<Vec<f64>, _>(i).map(|v| Cell::Text(list(&v))),
+        // Text-like types (and enums, whose binary form is their label) are UTF-8 on the wire;
+        // other binary forms (intervals, addresses, other arrays) are not shown as text.
+        _ => {
+            return raw
+                .as_str()
+                .ok()
+                .filter(|s| !s.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')))
+                .map(|s| Cell::Text(s.to_owned()))
+                .unwrap_or_else(|| unreadable(&type_name))
+        }
     };
     decoded.unwrap_or_else(|_| unreadable(&type_name))
 }

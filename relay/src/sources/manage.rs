@@ -78,6 +78,17 @@ impl SourceRegistry {
                 let (mut session, info) =
                     network::connect(settings.engine(), network, password, &self.policy()).await?;
                 let writable_privileges = session.writable_privileges().await.map_err(catalog_failed)?;
+                let refused = network::refused_privileges(&writable_privileges);
+                if !refused.is_empty() {
+                    return Err(super::tls_bridge::failure(
+                        Kind::PrivilegedLogin,
+                        format!(
+                            "This login has privileges no data source may have ({}): with them it reaches past a \
+                             read-only transaction. Create a login that may only read.",
+                            refused.join("; ")
+                        ),
+                    ));
+                }
                 let model = schema::index_session(&mut session).await.map_err(catalog_failed)?;
                 let source = self.network_source(settings.engine(), network.clone(), organisation_id, id);
                 let response = ConnectionTestResponse {

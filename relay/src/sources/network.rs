@@ -45,8 +45,10 @@ pub fn validate(engine: Engine, settings: &NetworkSettings) -> Result<(), Connec
     if host.is_empty() || host.len() > 253 || host != settings.host {
         return invalid("Give the server's host name or address, without spaces.".into());
     }
-    if !host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '[' | ']')) {
-        return invalid(format!("{host:?} is not a host name or IP address."));
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let ipv6 = bare.parse::<std::net::Ipv6Addr>().is_ok();
+    if !ipv6 && !host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
+        return invalid(format!("{host:?} is not a host name or IP address (give the port in its own field)."));
     }
     if settings.port == 0 {
         return invalid("The port must be between 1 and 65535.".into());
@@ -321,12 +323,14 @@ impl Session {
 async fn postgres_writable(conn: &mut PgConnection) -> Result<Vec<String>, sqlx::Error> {
     let mut found = Vec::new();
     let role = sqlx::query(
-        "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_catalog.pg_roles WHERE rolname = current_user",
+        "SELECT rolsuper, rolreplication, rolbypassrls, rolcreaterole, rolcreatedb
+         FROM pg_catalog.pg_roles WHERE rolname = current_user",
     )
     .fetch_one(&mut *conn)
     .await?;
-    for (i, what) in
-        ["superuser", "bypasses row-level security", "can create roles", "can create databases"].iter().enumerate()
+    for (i, what) in [SUPERUSER, REPLICATION, "bypasses row-level security", "can create roles", "can create databases"]
+        .iter()
+        .enumerate()
     {
         if role.try_get::<bool, _>(i)? {
             found.push((*what).to_owned());
@@ -355,6 +359,26 @@ async fn postgres_writable(conn: &mut PgConnection) -> Result<Vec<String>, sqlx:
     .await?;
     found.extend(schemas);
     Ok(found)
+}
+
+const SUPERUSER: &str = "superuser";
+const REPLICATION: &str = "replication";
+
+/// Privileges no source login may have, accepted or not: with them the login reaches past a
+/// read-only transaction (PostgreSQL superusers read server files through views and, like
+/// REPLICATION roles, create replication slots; MySQL's FILE and SUPER act on the server).
+pub fn refused_privileges(writable: &[String]) -> Vec<String> {
+    writable
+        .iter()
+        .filter(|p| {
+            p.as_str() == SUPERUSER
+                || p.as_str() == REPLICATION
+                || p.starts_with("FILE on")
+                || p.starts_with("SUPER on")
+                || p.starts_with("ALL PRIVILEGES on *.*")
+        })
+        .cloned()
+        .collect()
 }
 
 /// Privileges that only read (https://mariadb.com/kb/en/grant/#privilege-levels).
@@ -443,6 +467,9 @@ mod tests {
         assert_eq!(kind(&settings(" db", false)), Some(Kind::InvalidSettings));
         assert_eq!(kind(&settings("db/../x", false)), Some(Kind::InvalidSettings));
         assert_eq!(kind(&settings("host?sslmode=disable", false)), Some(Kind::InvalidSettings));
+        assert_eq!(kind(&settings("127.0.0.1:5432", false)), Some(Kind::InvalidSettings));
+        assert_eq!(kind(&settings("[::1]", false)), None);
+        assert_eq!(kind(&settings("fd00::5", false)), None);
         let mut nul_user = settings("db", false);
         nul_user.user = "a\0b".into();
         assert_eq!(kind(&nul_user), Some(Kind::InvalidSettings));

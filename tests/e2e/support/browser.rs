@@ -17,8 +17,8 @@ const PATIENCE: Duration = Duration::from_secs(60);
 pub struct Browser {
     pub client: Client,
     driver: Child,
-    // Kept so the profile directory lives as long as the browser.
-    _profile: tempfile::TempDir,
+    /// The profile directory; it lives as long as the browser.
+    profile: tempfile::TempDir,
 }
 
 /// Runs before any of the page's own scripts, so a violation while the app loads is seen too.
@@ -88,7 +88,7 @@ impl Browser {
             })
             .await
             .unwrap();
-        Browser { client, driver, _profile: profile }
+        Browser { client, driver, profile }
     }
 
     /// Types into the field with `testid`, replacing what is there.
@@ -232,10 +232,30 @@ impl Browser {
         assert!(violations.is_empty(), "the Content-Security-Policy blocked: {violations:#?}");
     }
 
-    pub async fn close(mut self) {
+    pub async fn close(self) {
+        drop(self.close_keeping_profile().await);
+    }
+
+    /// Closes the browser and hands over its profile directory (deleted when dropped), for a
+    /// test that inspects what the browser kept on disk.
+    pub async fn close_keeping_profile(mut self) -> tempfile::TempDir {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        self.profile
+    }
+
+    /// `fetch` from the page, as the app would: same origin, the session cookie, JSON.
+    /// Returns `[status, body text]`.
+    pub async fn fetch_json(&self, method: &str, path: &str, body: &Value) -> (u16, String) {
+        let script = format!(
+            "const done = arguments[0]; \
+             fetch({path:?}, {{method: {method:?}, headers: {{'Content-Type': 'application/json'}}, body: {body:?}}}) \
+               .then(async r => done([r.status, await r.text()]), e => done([0, String(e)]));",
+            body = body.to_string()
+        );
+        let value = self.client.execute_async(&script, vec![]).await.unwrap();
+        (value[0].as_u64().unwrap_or(0) as u16, value[1].as_str().unwrap_or_default().to_owned())
     }
 }
 

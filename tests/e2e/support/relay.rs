@@ -24,6 +24,11 @@ pub struct Relay {
 
 impl Relay {
     pub async fn start() -> Relay {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A relay whose arguments `configure` may change first.
+    pub async fn start_with(configure: impl FnOnce(&mut ServeArgs)) -> Relay {
         let dist = std::env::var_os("VIZKRAFT_DIST").map(PathBuf::from).unwrap_or_else(|| repo_root().join("dist"));
         assert!(
             dist.join("index.html").exists(),
@@ -32,7 +37,7 @@ impl Relay {
         );
         let data_dir = tempfile::tempdir().unwrap();
         let demo_db = demo_db().to_owned();
-        let args = ServeArgs {
+        let mut args = ServeArgs {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: data_dir.path().to_owned(),
             static_dir: Some(dist.clone()),
@@ -44,6 +49,7 @@ impl Relay {
             tls: Default::default(),
             vault: Default::default(),
         };
+        configure(&mut args);
         let state = AppState::open(&args).await.unwrap();
         let setup_token = vizkraft_relay::auth::ensure_setup_token(&state.meta).await.unwrap().unwrap();
         let certificate = ServerCertificate::from_options(None, None, &args.data_dir).unwrap();
@@ -57,6 +63,11 @@ impl Relay {
         }));
         let spki_sha256 = certificate.fingerprints.spki_sha256;
         Relay { url, spki_sha256, demo_db, setup_token, _data_dir: data_dir, shutdown: Some(shutdown) }
+    }
+
+    /// The relay's data directory (metadata store, vault key, TLS certificate).
+    pub fn data_dir(&self) -> &Path {
+        self._data_dir.path()
     }
 
     /// Runs SQL directly on the demo database, bypassing the relay, for comparisons.
