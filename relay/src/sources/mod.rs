@@ -5,7 +5,7 @@
 
 pub mod address;
 mod examples;
-mod manage;
+pub mod manage;
 pub mod network;
 mod pool;
 mod refresh;
