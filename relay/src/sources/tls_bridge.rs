@@ -382,6 +382,37 @@ mod tests {
         assert!(mysql_capabilities(b"\xff\x15\x04#HY000Host is blocked").is_err());
     }
 
+    /// A PostgreSQL look-alike that offers TLS but only TLS 1.2, with a certificate the client
+    /// trusts: the bridge refuses the downgrade instead of connecting.
+    #[tokio::test]
+    async fn a_server_that_only_speaks_tls_1_2_is_refused() {
+        use rustls::pki_types::PrivateKeyDer;
+        let key = rcgen::KeyPair::generate().unwrap();
+        let certificate =
+            rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap().self_signed(&key).unwrap();
+        let der = certificate.der().clone();
+        let server = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_protocol_versions(&[&rustls::version::TLS12])
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![der.clone()], PrivateKeyDer::try_from(key.serialize_der()).unwrap())
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 8];
+            tcp.read_exact(&mut request).await.unwrap();
+            tcp.write_all(b"S").await.unwrap();
+            let _ = tokio_rustls::TlsAcceptor::from(Arc::new(server)).accept(tcp).await;
+        });
+        let mut roots = RootCertStore::empty();
+        roots.add(der).unwrap();
+        let refused = open(Engine::Postgres, address, "localhost", roots, 5432).await.err().unwrap();
+        assert_eq!(refused.kind, Kind::TlsFailed, "{}", refused.message);
+        assert!(refused.message.contains("TLS 1.3"), "{}", refused.message);
+    }
+
     #[test]
     fn a_ca_field_without_a_certificate_is_refused() {
         assert_eq!(root_store(Some("hello")).err().map(|f| f.kind), Some(Kind::InvalidSettings));
