@@ -7,7 +7,7 @@ use vizkraft_domain::api::query::{Cell, ResultColumn, ResultFrame, Truncation};
 use vizkraft_domain::semantic::ColumnKind;
 use vizkraft_domain::{ApiError, ErrorCode};
 
-use super::{ClientGone, FrameSender};
+use super::{ClientGone, Failure, FrameSender};
 use crate::config::QueryLimits;
 
 const FIRST_BATCH_ROWS: usize = 64;
@@ -73,6 +73,28 @@ impl<'a> RowSink<'a> {
         self.flush().await?;
         Ok(self.row_count)
     }
+}
+
+/// Sends every row of `rows`, as `cells` decodes it, until the rows end or a cap stops them;
+/// returns how many were sent and which cap, if any, stopped them.
+pub async fn send_rows<R>(
+    mut rows: impl futures::Stream<Item = Result<R, sqlx::Error>> + Unpin,
+    cells: impl Fn(&R) -> Result<Vec<Cell>, sqlx::Error>,
+    columns: Vec<ResultColumn>,
+    limits: QueryLimits,
+    frames: &FrameSender,
+) -> Result<(u64, Option<Truncation>), Failure> {
+    use futures::TryStreamExt;
+    let mut sink = RowSink::new(frames, limits, columns);
+    let mut truncated = None;
+    while let Some(row) = rows.try_next().await? {
+        truncated = sink.push(cells(&row)?).await?;
+        if truncated.is_some() {
+            break;
+        }
+    }
+    drop(rows);
+    Ok((sink.finish().await?, truncated))
 }
 
 /// About what a cell costs once encoded, without encoding it twice.

@@ -7,7 +7,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::TryStreamExt;
 use sqlx::mysql::{MySqlDatabaseError, MySqlRow};
 use sqlx::postgres::PgRow;
 use sqlx::types::chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
@@ -16,7 +15,7 @@ use vizkraft_domain::api::query::{Cell, ResultColumn, Truncation};
 use vizkraft_domain::semantic::ColumnKind;
 use vizkraft_domain::ErrorCode;
 
-use super::batches::{database_message, end_frame, error_frame, error_kind, timeout_frame, RowSink};
+use super::batches::{database_message, end_frame, error_frame, error_kind, send_rows, timeout_frame};
 use super::{Failure, FrameSender};
 use crate::config::QueryLimits;
 use crate::sources::network::{CancelKey, Session};
@@ -127,17 +126,8 @@ async fn read_rows(
                 .await?;
             let statement = (&mut *conn).prepare(sql).await?;
             let columns = result_columns(statement.columns());
-            let mut sink = RowSink::new(frames, limits, columns);
-            let mut rows = statement.query().fetch(&mut *conn);
-            let mut truncated = None;
-            while let Some(row) = rows.try_next().await? {
-                truncated = sink.push(postgres_cells(&row)).await?;
-                if truncated.is_some() {
-                    break;
-                }
-            }
-            drop(rows);
-            Ok((sink.finish().await?, truncated))
+            let rows = statement.query().fetch(&mut *conn);
+            send_rows(rows, |row| Ok(postgres_cells(row)), columns, limits, frames).await
         }
         Session::Mysql { conn, mariadb, .. } => {
             let timeout = if *mariadb {
@@ -149,17 +139,8 @@ async fn read_rows(
             conn.execute("START TRANSACTION READ ONLY").await?;
             let statement = (&mut *conn).prepare(sql).await?;
             let columns = result_columns(statement.columns());
-            let mut sink = RowSink::new(frames, limits, columns);
-            let mut rows = statement.query().fetch(&mut *conn);
-            let mut truncated = None;
-            while let Some(row) = rows.try_next().await? {
-                truncated = sink.push(mysql_cells(&row)).await?;
-                if truncated.is_some() {
-                    break;
-                }
-            }
-            drop(rows);
-            Ok((sink.finish().await?, truncated))
+            let rows = statement.query().fetch(&mut *conn);
+            send_rows(rows, |row| Ok(mysql_cells(row)), columns, limits, frames).await
         }
     }
 }

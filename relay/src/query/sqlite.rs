@@ -3,7 +3,6 @@
 
 use std::time::Instant;
 
-use futures::TryStreamExt;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteRow, SqliteValueRef};
 use sqlx::{Column, Decode, Executor, Row, Sqlite, Statement, TypeInfo, ValueRef};
@@ -11,7 +10,7 @@ use vizkraft_domain::api::query::{Cell, ResultColumn, Truncation};
 use vizkraft_domain::semantic::ColumnKind;
 use vizkraft_domain::ErrorCode;
 
-use super::batches::{database_message, end_frame, error_frame, error_kind, timeout_frame, RowSink};
+use super::batches::{database_message, end_frame, error_frame, error_kind, send_rows, timeout_frame};
 use super::{Failure, FrameSender};
 use crate::config::QueryLimits;
 
@@ -71,17 +70,8 @@ async fn read_rows(
         .iter()
         .map(|c| ResultColumn { name: c.name().to_owned(), kind: ColumnKind::from_declared_type(c.type_info().name()) })
         .collect();
-    let mut sink = RowSink::new(frames, limits, columns);
-    let mut rows = statement.query().fetch(&mut **conn);
-    let mut truncated = None;
-    while let Some(row) = rows.try_next().await? {
-        truncated = sink.push(cells(&row)?).await?;
-        if truncated.is_some() {
-            break;
-        }
-    }
-    drop(rows);
-    Ok((sink.finish().await?, truncated))
+    let rows = statement.query().fetch(&mut **conn);
+    send_rows(rows, cells, columns, limits, frames).await
 }
 
 fn cells(row: &SqliteRow) -> Result<Vec<Cell>, sqlx::Error> {
