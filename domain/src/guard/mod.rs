@@ -3,7 +3,7 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Expr, ObjectName, Query, SetExpr, Statement, TableFactor, Visit, Visitor};
+use sqlparser::ast::{AccessExpr, Expr, ObjectName, Query, SetExpr, Statement, TableFactor, Visit, Visitor};
 use sqlparser::dialect::{Dialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace};
@@ -243,11 +243,24 @@ fn reject_mysql_lexer_differences(sql: &str, tokens: &[TokenWithSpan]) -> Result
 /// only letters and digits, and reads such a tag as a `$` placeholder followed by code, so the
 /// server would run what the guard took for a string, and the other way round. The relay binds
 /// no parameters, so a `$` placeholder is never legitimate: refuse them all.
+///
+/// Likewise `U&"…"` identifiers: PostgreSQL decodes their escapes (`U&"set\0073eed"` is
+/// `setseed`), sqlparser reads a word, `&` and a literal name, so a function could hide.
 fn reject_postgres_lexer_differences(tokens: &[TokenWithSpan]) -> Result<(), GuardError> {
     if tokens.iter().any(|t| matches!(&t.token, Token::Placeholder(p) if p.starts_with('$'))) {
         return Err(refuse(
             "a `$` parameter or a dollar-quote tag the guard cannot read ($tag$ with other than letters and digits)",
         ));
+    }
+    let significant: Vec<&Token> =
+        tokens.iter().map(|t| &t.token).filter(|t| !matches!(t, Token::Whitespace(_))).collect();
+    let unicode_identifier = significant.windows(3).any(|w| {
+        matches!(w[0], Token::Word(u) if u.quote_style.is_none() && u.value.eq_ignore_ascii_case("u"))
+            && matches!(w[1], Token::Ampersand)
+            && matches!(w[2], Token::Word(id) if id.quote_style == Some('"'))
+    });
+    if unicode_identifier {
+        return Err(refuse("a Unicode-escaped identifier (U&\"…\")"));
     }
     Ok(())
 }
@@ -284,10 +297,25 @@ impl Visitor for ReadOnlyInspector {
     }
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<GuardError> {
-        if let Expr::Function(function) = expr {
-            return self.check_function(&function.name);
+        match expr {
+            Expr::Function(function) => self.check_function(&function.name),
+            // PostgreSQL's functional notation: `(x).f` and `alias.f` call `f(x)`
+            // (https://www.postgresql.org/docs/15/xfunc-sql.html#XFUNC-SQL-COMPOSITE-FUNCTIONS),
+            // so a field name may be a function in disguise.
+            Expr::CompoundFieldAccess { access_chain, .. } if self.engine == Engine::Postgres => {
+                for access in access_chain {
+                    if let AccessExpr::Dot(Expr::Identifier(field)) = access {
+                        self.check_name(&field.value)?;
+                    }
+                }
+                ControlFlow::Continue(())
+            }
+            Expr::CompoundIdentifier(parts) if self.engine == Engine::Postgres => match parts.last() {
+                Some(field) => self.check_name(&field.value),
+                None => ControlFlow::Continue(()),
+            },
+            _ => ControlFlow::Continue(()),
         }
-        ControlFlow::Continue(())
     }
 
     fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<GuardError> {
@@ -309,8 +337,13 @@ impl ReadOnlyInspector {
             Some(ident) => ident.value.to_ascii_lowercase(),
             None => last.to_string().trim_matches(['"', '`', '[', ']']).to_ascii_lowercase(),
         };
-        if is_denied_function(self.engine, &simple) {
-            return ControlFlow::Break(refuse(format!("the function {simple}()")));
+        self.check_name(&simple)
+    }
+
+    fn check_name(&self, name: &str) -> ControlFlow<GuardError> {
+        let name = name.to_ascii_lowercase();
+        if is_denied_function(self.engine, &name) {
+            return ControlFlow::Break(refuse(format!("the function {name}()")));
         }
         ControlFlow::Continue(())
     }
@@ -517,6 +550,18 @@ mod tests {
         ] {
             assert!(refused_as_read_only_violation(sql, Engine::Postgres), "{sql:?} was admitted");
         }
+        // Functions under other names: Unicode-escaped identifiers and functional notation.
+        for sql in [
+            r#"SELECT U&"set\0073eed"(0.5)"#,
+            r#"SELECT u & "pg_terminate\005fbackend"(1)"#,
+            "SELECT (0.5::float8).setseed",
+            "SELECT (123).pg_terminate_backend",
+            "SELECT t.pg_terminate_backend FROM generate_series(123, 123) AS t",
+            "SELECT pg_catalog.setseed(0.5)",
+        ] {
+            assert!(refused_as_read_only_violation(sql, Engine::Postgres), "{sql:?} was admitted");
+        }
+        assert_eq!(check("SELECT (t).name, t.name FROM t", Engine::Postgres), Ok(()));
         assert_eq!(check("SELECT $tag$ a;b $tag$, $$x$$", Engine::Postgres), Ok(()));
         // Ordinary comments and arithmetic still pass.
         for sql in
