@@ -8,7 +8,7 @@
 //! `accept_writable_login`), so the guard and the read-only session are what stand between a
 //! case and the data. Superuser and replication logins cannot be sources at all (checked below).
 //!
-//! Cases: PostgreSQL 223, MariaDB 173 (generated deep-nesting cases included); besides them,
+//! Cases: PostgreSQL 228, MariaDB 173 (generated deep-nesting cases included); besides them,
 //! 17 connection settings per engine and 8 SQLite file names refused before anything is opened,
 //! and the superuser and root logins refused as privileged.
 
@@ -160,6 +160,12 @@ const PG_EARLIER_ESCAPES: &[Case] = &[
     ("pg_terminate_backend in functional notation", "SELECT ((1)::int).pg_terminate_backend::text", Refused),
     ("pg_advisory_lock in functional notation", "SELECT (4250::int8).pg_advisory_lock::text", Refused),
     ("a function as a column of a scalar alias", "SELECT t.pg_cancel_backend::text FROM generate_series(1, 1) AS t", Refused),
+    // An operator glued to `--` starts a comment for PostgreSQL, not for sqlparser.
+    ("pg_sleep behind <--", "SELECT 1 <--'\n 2 AS a, pg_sleep(1.5)::text AS x --'", Refused),
+    ("setseed behind ||--", "SELECT 1 ||--'\n 2 AS a, setseed(0.5)::text AS x --'", Refused),
+    ("pg_terminate_backend behind >=--", "SELECT 1 >=--'\n 2 AS a, pg_terminate_backend(1)::text AS x --'", Refused),
+    ("txid_current behind &&--", "SELECT 1 &&--'\n 2 AS a, txid_current()::text AS x --'", Refused),
+    ("pg_sleep behind |-- in WHERE", "SELECT id FROM customers WHERE id |--'\n 1 = 1 AND pg_sleep(0.2) IS NOT NULL --'", Refused),
 ];
 
 /// Data-modifying statements, plain and hidden in a query.

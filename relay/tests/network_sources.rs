@@ -147,6 +147,25 @@ async fn queries_reach_both_servers_over_tls_1_3() {
     }
 }
 
+/// A pooled session carries nothing of the previous query to the next: not its SQL text (sqlx
+/// caches prepared statements, which PostgreSQL lists), not MySQL's FOUND_ROWS().
+#[tokio::test]
+async fn the_next_query_on_a_pooled_session_sees_nothing_of_the_last() {
+    let Some(s) = servers() else { return };
+    let relay = TestRelay::start_with(|_| {}).await;
+    let pg = add(&relay, &postgres(&s, &s.pg_reader, "vizkraft_test")).await.source.id.0;
+    let my = add(&relay, &mariadb(&s, &s.mariadb_reader)).await.source.id.0;
+    for _ in 0..3 {
+        relay.query_source(&pg, "SELECT 'marker_previous_query' AS secret").await.unwrap();
+        let frames = relay.query_source(&pg, "SELECT statement FROM pg_prepared_statements").await.unwrap();
+        let seen = format!("{:?}", rows_of(&frames));
+        assert!(!seen.contains("marker_previous_query"), "an earlier query's text: {seen}");
+    }
+    relay.query_source(&my, "SELECT id FROM customers").await.unwrap();
+    let frames = relay.query_source(&my, "SELECT FOUND_ROWS()").await.unwrap();
+    assert_eq!(rows_of(&frames), [vec![Cell::Int(1)]], "FOUND_ROWS() still counts the previous result");
+}
+
 #[tokio::test]
 async fn test_connection_says_precisely_what_failed() {
     let Some(s) = servers() else { return };

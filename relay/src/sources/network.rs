@@ -284,18 +284,24 @@ impl Session {
         Ok(())
     }
 
-    /// Ends the query's transaction and lets go of what a transaction does not: advisory
-    /// and named locks. A session goes back to the pool only after this succeeds.
+    /// Ends the query's transaction and lets go of what a transaction does not: advisory and
+    /// named locks, and the prepared statements sqlx caches on the connection (the server lists
+    /// their text to whoever asks: `pg_prepared_statements`). A session goes back to the pool
+    /// only after this succeeds.
     pub async fn reset(&mut self) -> Result<(), sqlx::Error> {
-        use sqlx::Executor;
+        use sqlx::{Connection, Executor};
         match self {
             Session::Postgres { conn, .. } => {
                 conn.execute("ROLLBACK").await?;
                 conn.execute("SELECT pg_advisory_unlock_all()").await?;
+                conn.clear_cached_statements().await?;
             }
             Session::Mysql { conn, .. } => {
                 conn.execute("ROLLBACK").await?;
                 conn.execute("DO RELEASE_ALL_LOCKS()").await?;
+                conn.clear_cached_statements().await?;
+                // FOUND_ROWS() would otherwise still count the user's last result.
+                conn.execute("SELECT 1").await?;
             }
         }
         Ok(())
