@@ -25,36 +25,14 @@ use axum::http::StatusCode;
 use sha2::{Digest, Sha256};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{Connection, Row, SqliteConnection, TypeInfo, ValueRef};
-use vizkraft_domain::api::query::{Cell, ResultFrame, Truncation};
-use vizkraft_domain::ErrorCode;
+use vizkraft_domain::api::query::{Cell, ResultFrame};
 use vizkraft_relay::config::QueryLimits;
 
 use support::{rows_of, TestRelay};
 
-/// The outcome a case must have. Anything else (above all, success in changing anything)
-/// fails the test.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Expect {
-    /// HTTP 400 `read_only_violation`: the guard refuses it before the database sees it.
-    Refused,
-    /// HTTP 400 `sql_syntax`: the guard cannot parse it, so nothing runs.
-    Unparseable,
-    /// HTTP 400 `bad_request`: longer than the relay accepts.
-    TooLong,
-    /// Admitted by the guard, stopped by the database: an error frame `query_failed`.
-    Fails,
-    /// Admitted, stopped by the statement timeout: an error frame `query_timeout`.
-    TimesOut,
-    /// Admitted, stopped by the row cap: an end frame saying the result was truncated.
-    Capped,
-    /// Admitted and harmless: it only reads and ends normally.
-    Reads,
-}
+use support::hostile::{outcome, Case, Expect, Expect::*};
 
-use Expect::*;
-
-/// (name, SQL, expected outcome). `{dir}` in the SQL stands for the database's directory.
-type Case = (&'static str, &'static str, Expect);
+// In the SQL of a case, `{dir}` stands for the database's directory.
 
 /// More than one statement, however the separator is dressed. sqlx-sqlite runs every
 /// `;`-separated statement, so the guard is the only barrier here.
@@ -384,23 +362,6 @@ const TIGHT: QueryLimits = QueryLimits { row_cap: 50, statement_timeout_ms: 300,
 
 /// How long one request may take before the case counts as a hang.
 const HANG: Duration = Duration::from_secs(30);
-
-/// What the relay answered, reduced to the part the expectations speak about.
-fn outcome(reply: &Result<Vec<ResultFrame>, (StatusCode, vizkraft_domain::ApiError)>) -> Result<Expect, String> {
-    match reply {
-        Err((StatusCode::BAD_REQUEST, e)) if e.code == ErrorCode::ReadOnlyViolation => Ok(Refused),
-        Err((StatusCode::BAD_REQUEST, e)) if e.code == ErrorCode::SqlSyntax => Ok(Unparseable),
-        Err((StatusCode::BAD_REQUEST, e)) if e.code == ErrorCode::BadRequest => Ok(TooLong),
-        Err((status, e)) => Err(format!("HTTP {status} {:?}: {}", e.code, e.message)),
-        Ok(frames) => match frames.last() {
-            Some(ResultFrame::Error { error }) if error.code == ErrorCode::QueryFailed => Ok(Fails),
-            Some(ResultFrame::Error { error }) if error.code == ErrorCode::QueryTimeout => Ok(TimesOut),
-            Some(ResultFrame::End { truncated: Some(Truncation::RowCap), .. }) => Ok(Capped),
-            Some(ResultFrame::End { truncated: None, .. }) => Ok(Reads),
-            other => Err(format!("unexpected last frame {other:?}")),
-        },
-    }
-}
 
 /// Runs every case: expected outcome, nothing changed, relay still answering. Collects all
 /// failures so one run shows every hole.

@@ -4,6 +4,7 @@
 // Each test binary uses its own part of this module.
 #![allow(dead_code)]
 
+pub mod hostile;
 pub mod servers;
 
 use std::path::{Path, PathBuf};
