@@ -60,53 +60,32 @@ impl SchemaModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::semantic::{Column, ColumnKind, Engine, TableKind};
-
-    fn table(name: &str, columns: &[(&str, &str)]) -> Table {
-        Table {
-            schema: Some("public".into()),
-            name: name.into(),
-            kind: TableKind::Table,
-            columns: columns
-                .iter()
-                .map(|(n, t)| Column {
-                    name: (*n).into(),
-                    declared_type: (*t).into(),
-                    kind: ColumnKind::from_declared_type(t),
-                    nullable: true,
-                    comment: None,
-                })
-                .collect(),
-            primary_key: vec![],
-            foreign_keys: vec![],
-            row_estimate: None,
-            comment: None,
-        }
-    }
+    use crate::semantic::compiler::fixtures::table;
+    use crate::semantic::Engine;
 
     #[test]
     fn added_removed_and_retyped_tables_and_columns_are_reported() {
         let before = SchemaModel {
             engine: Engine::Postgres,
             tables: vec![
-                table("orders", &[("id", "integer"), ("amount", "integer"), ("note", "text")]),
-                table("legacy", &[("id", "integer")]),
+                table("orders", &[("id", "integer"), ("amount", "integer"), ("note", "text")], &["id"], &[]),
+                table("legacy", &[("id", "integer")], &["id"], &[]),
             ],
         };
         let after = SchemaModel {
             engine: Engine::Postgres,
             tables: vec![
-                table("orders", &[("id", "integer"), ("amount", "numeric(10,2)"), ("status", "text")]),
-                table("refunds", &[("id", "integer")]),
+                table("orders", &[("id", "integer"), ("amount", "numeric(10,2)"), ("status", "text")], &["id"], &[]),
+                table("refunds", &[("id", "integer")], &["id"], &[]),
             ],
         };
         let changes = after.changes_since(&before);
-        assert_eq!(changes.added_tables, ["public.refunds"]);
-        assert_eq!(changes.removed_tables, ["public.legacy"]);
+        assert_eq!(changes.added_tables, ["refunds"]);
+        assert_eq!(changes.removed_tables, ["legacy"]);
         assert_eq!(
             changes.changed_tables,
             [TableChanges {
-                table: "public.orders".into(),
+                table: "orders".into(),
                 added_columns: vec!["status".into()],
                 removed_columns: vec!["note".into()],
                 retyped_columns: vec!["amount: integer → numeric(10,2)".into()],

@@ -10,7 +10,7 @@ mod sql;
 mod words;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 
 use serde::{Deserialize, Serialize};
 
