@@ -8,7 +8,7 @@
 //! `accept_writable_login`), so the guard and the read-only session are what stand between a
 //! case and the data. Superuser and replication logins cannot be sources at all (checked below).
 //!
-//! Cases: PostgreSQL 228, MariaDB 173 (generated deep-nesting cases included); besides them,
+//! Cases: PostgreSQL 231, MariaDB 173 (generated deep-nesting cases included); besides them,
 //! 17 connection settings per engine and 8 SQLite file names refused before anything is opened,
 //! and the superuser and root logins refused as privileged.
 
@@ -140,6 +140,9 @@ const PG_EARLIER_ESCAPES: &[Case] = &[
     ("setseed behind ||--", "SELECT 1 ||--'\n 2 AS a, setseed(0.5)::text AS x --'", Refused),
     ("pg_terminate_backend behind >=--", "SELECT 1 >=--'\n 2 AS a, pg_terminate_backend(1)::text AS x --'", Refused),
     ("txid_current behind &&--", "SELECT 1 &&--'\n 2 AS a, txid_current()::text AS x --'", Refused),
+    ("setseed after an E'' string continued on the next line", "SELECT E'a'\n'\\' , ' , setseed(0.5)::text AS m -- '", Refused),
+    ("pg_logical_emit_message behind ?--", "SELECT '{\"a\":1}'::jsonb ?--'\n $$a$$ AS a, pg_logical_emit_message(false, $$vk$$, $$x$$)::text AS x --'", Refused),
+    ("setseed behind &>-- (a character the tokenizer skips)", "SELECT int4range(1,5) &>--'\n int4range(2,3) AS a, setseed(0.5)::text AS x --'", Refused),
     ("pg_sleep behind |-- in WHERE", "SELECT id FROM customers WHERE id |--'\n 1 = 1 AND pg_sleep(0.2) IS NOT NULL --'", Refused),
 ];
 

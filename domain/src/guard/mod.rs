@@ -67,7 +67,7 @@ fn check_on_this_stack(sql: &str, engine: Engine) -> Result<(), GuardError> {
         .map_err(|e| GuardError::Syntax(e.to_string()))?;
     match engine {
         Engine::Mysql => reject_mysql_lexer_differences(sql, &tokens)?,
-        Engine::Postgres => reject_postgres_lexer_differences(&tokens)?,
+        Engine::Postgres => reject_postgres_lexer_differences(sql, &tokens)?,
         Engine::Sqlite => {}
     }
     reject_long_operator_chains(&tokens)?;
@@ -246,7 +246,18 @@ fn reject_mysql_lexer_differences(sql: &str, tokens: &[TokenWithSpan]) -> Result
 ///
 /// Likewise `U&"…"` identifiers: PostgreSQL decodes their escapes (`U&"set\0073eed"` is
 /// `setseed`), sqlparser reads a word, `&` and a literal name, so a function could hide.
-fn reject_postgres_lexer_differences(tokens: &[TokenWithSpan]) -> Result<(), GuardError> {
+fn reject_postgres_lexer_differences(sql: &str, tokens: &[TokenWithSpan]) -> Result<(), GuardError> {
+    reject_hidden_comment_markers(sql, tokens)?;
+    // PostgreSQL joins string constants separated by a newline into one, keeping the first
+    // one's escaping (`E'a'` ⏎ `'\'…`); sqlparser reads two strings, or a string and an alias.
+    let literals: Vec<bool> = tokens
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .map(|t| is_quoted_literal(&t.token))
+        .collect();
+    if literals.windows(2).any(|w| w[0] && w[1]) {
+        return Err(refuse("string constants continued on the next line"));
+    }
     if tokens.iter().any(|t| matches!(&t.token, Token::Placeholder(p) if p.starts_with('$'))) {
         return Err(refuse(
             "a `$` parameter or a dollar-quote tag the guard cannot read ($tag$ with other than letters and digits)",
@@ -277,6 +288,57 @@ fn reject_postgres_lexer_differences(tokens: &[TokenWithSpan]) -> Result<(), Gua
     });
     if unicode_identifier {
         return Err(refuse("a Unicode-escaped identifier (U&\"…\")"));
+    }
+    Ok(())
+}
+
+fn is_quoted_literal(token: &Token) -> bool {
+    matches!(
+        token,
+        Token::SingleQuotedString(_)
+            | Token::DoubleQuotedString(_)
+            | Token::EscapedStringLiteral(_)
+            | Token::DollarQuotedString(_)
+            | Token::NationalStringLiteral(_)
+            | Token::UnicodeStringLiteral(_)
+            | Token::HexStringLiteral(_)
+            | Token::SingleQuotedByteStringLiteral(_)
+    )
+}
+
+/// Every `--` and `/*` in the text must be where sqlparser, too, sees a comment or the inside of
+/// a quoted literal or identifier. Anywhere else (glued to an operator, straddling two tokens, or
+/// a character the tokenizer skipped) PostgreSQL starts a comment that sqlparser does not, and
+/// the rest of the line could hide from the guard.
+fn reject_hidden_comment_markers(sql: &str, tokens: &[TokenWithSpan]) -> Result<(), GuardError> {
+    let line_starts: Vec<usize> = std::iter::once(0).chain(sql.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    // A location (1-based line and character column) as a byte offset into `sql`.
+    let offset = |line: u64, column: u64| -> Option<usize> {
+        let start = *line_starts.get(usize::try_from(line).ok()?.checked_sub(1)?)?;
+        let column = usize::try_from(column).ok()?.checked_sub(1)?;
+        Some(sql[start..].char_indices().nth(column).map_or(sql.len(), |(i, _)| start + i))
+    };
+    let mut covered: Vec<(usize, usize)> = Vec::new();
+    for t in tokens {
+        let hides_markers = is_quoted_literal(&t.token)
+            || matches!(&t.token, Token::Word(w) if w.quote_style.is_some())
+            || matches!(
+                &t.token,
+                Token::Whitespace(Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_))
+            );
+        if !hides_markers {
+            continue;
+        }
+        let span = (offset(t.span.start.line, t.span.start.column), offset(t.span.end.line, t.span.end.column));
+        let (Some(start), Some(end)) = span else {
+            return Err(refuse("SQL the guard cannot locate token by token"));
+        };
+        covered.push((start, end));
+    }
+    for (marker, _) in sql.match_indices("--").chain(sql.match_indices("/*")) {
+        if !covered.iter().any(|&(start, end)| start <= marker && marker + 2 <= end) {
+            return Err(refuse("`--` or `/*` where PostgreSQL starts a comment and the guard does not"));
+        }
     }
     Ok(())
 }
@@ -595,6 +657,20 @@ mod tests {
             assert!(refused_as_read_only_violation(&sql, Engine::Postgres), "{sql:?} was admitted");
         }
         assert_eq!(check("SELECT 1 < 2, 'a' || 'b', 3 % 2, ARRAY[1] && ARRAY[1] -- fine", Engine::Postgres), Ok(()));
+        // Found by probing: E'' continued on the next line, `?--`, and `&>` swallowing a character.
+        for sql in [
+            "SELECT E'a'\n'\\' , ' , pg_sleep(1)::text AS m -- '",
+            "SELECT e'a'\n\n'\\' , ' , setseed(0.5)::text AS m -- '",
+            "SELECT '{\"a\":1}'::jsonb ?--'\n $$a$$ AS a, pg_sleep(1)::text AS x --'",
+            "SELECT int4range(1,5) &>--'\n int4range(2,3) AS a, setseed(0.5)::text AS x --'",
+            "SELECT 1 *?--'\n 2 AS a, pg_sleep(1)::text AS x --'",
+        ] {
+            assert!(refused_as_read_only_violation(sql, Engine::Postgres), "{sql:?} was admitted");
+        }
+        assert_eq!(
+            check("SELECT 'a--b', \"x--y\", $$/*$$, 1 -- a -- comment\n /* block -- */ FROM t", Engine::Postgres),
+            Ok(())
+        );
         assert_eq!(check("SELECT $tag$ a;b $tag$, $$x$$", Engine::Postgres), Ok(()));
         // Ordinary comments and arithmetic still pass.
         for sql in
