@@ -25,6 +25,7 @@ use vizkraft_domain::api::sources::{
     SourceId, SourceRequest, SourceSchemaResponse, SqliteFilesResponse,
 };
 use vizkraft_domain::api::API_PREFIX;
+use vizkraft_domain::result::wire::FrameDecoder;
 use vizkraft_domain::{ApiError, ErrorCode};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -293,16 +294,32 @@ pub async fn ask(request: &AskRequest, abort: &Abort) -> Result<AskResponse, Cli
     read_json(&response, Some(abort)).await
 }
 
-/// Runs SQL and hands each [`ResultFrame`] to `on_frame` as soon as its line has arrived.
-/// Returns `Ok` once the terminal `End` or `Error` frame was delivered. A guard rejection
-/// (the relay's 4xx before streaming starts) comes back as `Err(ClientError::Api)`.
+/// What a result stream delivers, as it arrives.
+pub enum StreamEvent {
+    /// Bytes of the (decompressed) stream received so far.
+    Bytes(u64),
+    Frame(ResultFrame),
+}
+
+/// Whether the reader should go on; `Stop` cancels the stream, which the relay answers by
+/// cancelling the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Runs SQL and hands each [`ResultFrame`] to `on_event` as soon as its bytes have arrived.
+/// Returns `Ok` once the terminal `End` or `Error` frame was delivered, or once `on_event`
+/// said `Stop`. A guard rejection (the relay's 4xx before streaming starts) comes back as
+/// `Err(ClientError::Api)`.
 pub async fn run_query(
     request: &QueryRequest,
     abort: &Abort,
-    on_frame: impl FnMut(ResultFrame),
+    on_event: impl FnMut(StreamEvent) -> Flow,
 ) -> Result<(), ClientError> {
     let response = send("POST", &format!("{API_PREFIX}/query"), Some(request), Some(abort), On401::EndSession).await?;
-    read_frames(response, abort, on_frame).await
+    read_frames(response, abort, on_event).await
 }
 
 /// Runs the compiler's own SQL for a question, streamed like [`run_query`]: the way for roles
@@ -310,30 +327,24 @@ pub async fn run_query(
 pub async fn run_question(
     request: &AskRequest,
     abort: &Abort,
-    on_frame: impl FnMut(ResultFrame),
+    on_event: impl FnMut(StreamEvent) -> Flow,
 ) -> Result<(), ClientError> {
     let response =
         send("POST", &format!("{API_PREFIX}/ask/run"), Some(request), Some(abort), On401::EndSession).await?;
-    read_frames(response, abort, on_frame).await
+    read_frames(response, abort, on_event).await
 }
 
+/// Reads the result stream chunk by chunk (the browser has already undone `Content-Encoding:
+/// zstd`) and decodes each frame as soon as its last byte arrives; no chunk outlives its frames.
 async fn read_frames(
     response: Response,
     abort: &Abort,
-    mut on_frame: impl FnMut(ResultFrame),
+    mut on_event: impl FnMut(StreamEvent) -> Flow,
 ) -> Result<(), ClientError> {
     let body = response.body().ok_or_else(|| ClientError::Decode("the result has no body".to_owned()))?;
     let mut chunks = wasm_streams::ReadableStream::from_raw(body).into_stream();
-    let mut lines = LineSplitter::default();
-    let mut finished = false;
-    let mut deliver = |line: &[u8], finished: &mut bool| -> Result<(), ClientError> {
-        let frame = parse_frame(line)?;
-        if let Some(frame) = frame {
-            *finished |= matches!(frame, ResultFrame::End { .. } | ResultFrame::Error { .. });
-            on_frame(frame);
-        }
-        Ok(())
-    };
+    let mut decoder = FrameDecoder::default();
+    let mut received: u64 = 0;
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk.map_err(|e| {
             if abort.aborted() {
@@ -342,55 +353,24 @@ async fn read_frames(
                 ClientError::Network(js_message(&e))
             }
         })?;
-        let bytes = js_sys::Uint8Array::new(&chunk).to_vec();
-        for line in lines.push(&bytes) {
-            deliver(&line, &mut finished)?;
+        let chunk = js_sys::Uint8Array::new(&chunk);
+        received += u64::from(chunk.length());
+        let frames = decoder.push(&chunk.to_vec()).map_err(|e| ClientError::Decode(e.to_string()))?;
+        if on_event(StreamEvent::Bytes(received)) == Flow::Stop {
+            return Ok(());
         }
-    }
-    if let Some(rest) = lines.finish() {
-        deliver(&rest, &mut finished)?;
+        for frame in frames {
+            let last = matches!(frame, ResultFrame::End(_) | ResultFrame::Error { .. });
+            if on_event(StreamEvent::Frame(frame)) == Flow::Stop || last {
+                // Dropping the reader cancels the body, so a stop reaches the relay at once.
+                return Ok(());
+            }
+        }
     }
     if abort.aborted() {
         Err(ClientError::Cancelled)
-    } else if finished {
-        Ok(())
     } else {
         Err(ClientError::Incomplete)
-    }
-}
-
-/// Parses one NDJSON line; blank lines (a trailing `\r`, keep-alives) carry no frame.
-fn parse_frame(line: &[u8]) -> Result<Option<ResultFrame>, ClientError> {
-    if line.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
-    }
-    serde_json::from_slice(line).map(Some).map_err(|e| ClientError::Decode(format!("a result frame: {e}")))
-}
-
-/// Splits a byte stream into lines. Network chunks end anywhere, even inside a multi-byte
-/// UTF-8 character, so bytes are kept until their `\n` arrives and only whole lines are decoded.
-#[derive(Default)]
-struct LineSplitter {
-    pending: Vec<u8>,
-}
-
-impl LineSplitter {
-    fn push(&mut self, chunk: &[u8]) -> Vec<Vec<u8>> {
-        let mut lines = Vec::new();
-        let mut rest = chunk;
-        while let Some(end) = rest.iter().position(|&b| b == b'\n') {
-            let mut line = std::mem::take(&mut self.pending);
-            line.extend_from_slice(&rest[..end]);
-            lines.push(line);
-            rest = &rest[end + 1..];
-        }
-        self.pending.extend_from_slice(rest);
-        lines
-    }
-
-    /// What is left after the stream closed: a last line without its newline.
-    fn finish(self) -> Option<Vec<u8>> {
-        (!self.pending.is_empty()).then_some(self.pending)
     }
 }
 
@@ -430,7 +410,7 @@ async fn send<B: Serialize>(
     // Results must not outlive the page, so keep them out of the browser's HTTP cache too.
     init.set_cache(RequestCache::NoStore);
     let headers = Headers::new().map_err(network)?;
-    headers.set("Accept", "application/json, application/x-ndjson").map_err(network)?;
+    headers.set("Accept", "application/json, application/vnd.vizkraft.result.v1").map_err(network)?;
     if let Some(body) = body {
         let json = serde_json::to_string(body).map_err(|e| ClientError::Decode(e.to_string()))?;
         headers.set("Content-Type", "application/json").map_err(network)?;
@@ -506,43 +486,6 @@ fn js_message(value: &JsValue) -> String {
 mod tests {
     use super::*;
     use vizkraft_domain::ErrorCode;
-
-    #[test]
-    fn lines_split_across_chunks_are_joined() {
-        let mut splitter = LineSplitter::default();
-        assert!(splitter.push(b"{\"a\":").is_empty());
-        assert_eq!(splitter.push(b"1}\n{\"b\""), vec![b"{\"a\":1}".to_vec()]);
-        assert_eq!(splitter.push(b":2}\n\n"), vec![b"{\"b\":2}".to_vec(), Vec::new()]);
-        assert_eq!(splitter.finish(), None);
-    }
-
-    #[test]
-    fn a_multibyte_character_split_between_chunks_survives() {
-        let line = "{\"frame\":\"rows\",\"rows\":[[\"Zürich\"]]}\n".as_bytes();
-        let cut = line.iter().position(|&b| b == 0xC3).unwrap() + 1;
-        let mut splitter = LineSplitter::default();
-        let mut lines = splitter.push(&line[..cut]);
-        lines.extend(splitter.push(&line[cut..]));
-        assert_eq!(lines.len(), 1);
-        let frame = parse_frame(&lines[0]).unwrap().unwrap();
-        assert_eq!(
-            frame,
-            ResultFrame::Rows { rows: vec![vec![vizkraft_domain::api::query::Cell::Text("Zürich".into())]] }
-        );
-    }
-
-    #[test]
-    fn a_last_line_without_newline_is_kept() {
-        let mut splitter = LineSplitter::default();
-        assert!(splitter.push(b"{\"frame\":\"end\"").is_empty());
-        assert_eq!(splitter.finish(), Some(b"{\"frame\":\"end\"".to_vec()));
-    }
-
-    #[test]
-    fn blank_lines_carry_no_frame_and_garbage_is_a_decode_error() {
-        assert_eq!(parse_frame(b" \r").unwrap(), None);
-        assert!(matches!(parse_frame(b"not json"), Err(ClientError::Decode(_))));
-    }
 
     #[test]
     fn api_errors_show_the_relays_code() {

@@ -3,6 +3,7 @@
 //! shared state in `session`, and all HTTP in `api`.
 
 pub mod api;
+pub mod bench;
 pub mod charts;
 pub mod components;
 pub mod pages;

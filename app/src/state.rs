@@ -2,9 +2,14 @@
 //! Results live in signals only, in this tab's memory; nothing here touches browser storage.
 
 use leptos::prelude::*;
-use vizkraft_domain::api::query::{Cell, ResultColumn, ResultFrame, Truncation};
+use vizkraft_domain::api::query::{ResultColumn, ResultEnd, ResultFrame, Truncation};
+use vizkraft_domain::result::ResultData;
 
-use crate::api::ClientError;
+use crate::api::{ClientError, Flow, StreamEvent};
+
+/// Most bytes of values one result may hold in this tab. Past it the app stops reading, the
+/// relay cancels the query, and the user is told; a tab that runs out of memory loses more.
+pub const RESULT_MEMORY_BUDGET: usize = 256 << 20;
 
 /// Data fetched from the relay, with its loading and failure states kept visible.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,8 +57,11 @@ pub struct LiveResult {
     /// The SQL this result came from, to tell whether it is still the compiler's.
     pub sql: RwSignal<String>,
     pub columns: RwSignal<Vec<ResultColumn>>,
-    pub rows: RwSignal<Vec<Vec<Cell>>>,
+    pub data: RwSignal<ResultData>,
+    /// Bytes of the result stream received, for the progress line.
+    pub bytes: RwSignal<u64>,
     pub status: RwSignal<RunStatus>,
+    budget: usize,
 }
 
 impl Default for LiveResult {
@@ -64,12 +72,19 @@ impl Default for LiveResult {
 
 impl LiveResult {
     pub fn new() -> Self {
+        Self::with_budget(RESULT_MEMORY_BUDGET)
+    }
+
+    /// A result that holds at most `budget` bytes of values.
+    pub fn with_budget(budget: usize) -> Self {
         LiveResult {
             generation: RwSignal::new(0),
             sql: RwSignal::new(String::new()),
             columns: RwSignal::new(Vec::new()),
-            rows: RwSignal::new(Vec::new()),
+            data: RwSignal::new(ResultData::default()),
+            bytes: RwSignal::new(0),
             status: RwSignal::new(RunStatus::Idle),
+            budget,
         }
     }
 
@@ -79,7 +94,8 @@ impl LiveResult {
         self.generation.set(generation);
         self.sql.set(sql);
         self.columns.set(Vec::new());
-        self.rows.set(Vec::new());
+        self.data.set(ResultData::default());
+        self.bytes.set(0);
         self.status.set(RunStatus::Running { started_at_ms: now_ms });
         generation
     }
@@ -89,7 +105,8 @@ impl LiveResult {
         self.generation.update(|g| *g += 1);
         self.sql.set(String::new());
         self.columns.set(Vec::new());
-        self.rows.set(Vec::new());
+        self.data.set(ResultData::default());
+        self.bytes.set(0);
         self.status.set(RunStatus::Idle);
     }
 
@@ -97,19 +114,40 @@ impl LiveResult {
         self.generation.get_untracked() == generation
     }
 
-    /// Applies one frame of run `generation`; frames of a superseded run are dropped.
-    pub fn apply(&self, generation: u64, frame: ResultFrame) {
+    /// Applies one event of run `generation`; events of a superseded run are dropped (and stop
+    /// its stream). `now_ms` times a stop at the memory budget.
+    pub fn apply(&self, generation: u64, event: StreamEvent, now_ms: f64) -> Flow {
         if !self.is_current(generation) {
-            return;
+            return Flow::Stop;
         }
-        match frame {
-            ResultFrame::Columns { columns } => self.columns.set(columns),
-            ResultFrame::Rows { rows } => self.rows.update(|all| all.extend(rows)),
-            ResultFrame::End { row_count, elapsed_ms, truncated, row_cap, timeout_ms: _ } => {
+        match event {
+            StreamEvent::Bytes(bytes) => self.bytes.set(bytes),
+            StreamEvent::Frame(ResultFrame::Columns { columns }) => self.columns.set(columns),
+            StreamEvent::Frame(ResultFrame::Batch { batch }) => {
+                if self.data.with_untracked(ResultData::heap_bytes) + batch.heap_bytes() > self.budget {
+                    self.stop_at_budget(now_ms);
+                    return Flow::Stop;
+                }
+                self.data.update(|data| data.push(batch));
+            }
+            StreamEvent::Frame(ResultFrame::End(ResultEnd { row_count, elapsed_ms, truncated, row_cap, .. })) => {
                 self.status.set(RunStatus::Finished { row_count, elapsed_ms, truncated, row_cap })
             }
-            ResultFrame::Error { error } => self.status.set(RunStatus::Failed(ClientError::Api(error))),
+            StreamEvent::Frame(ResultFrame::Error { error }) => {
+                self.status.set(RunStatus::Failed(ClientError::Api(error)))
+            }
         }
+        Flow::Continue
+    }
+
+    fn stop_at_budget(&self, now_ms: f64) {
+        let RunStatus::Running { started_at_ms } = self.status.get_untracked() else { return };
+        self.status.set(RunStatus::Finished {
+            row_count: self.data.with_untracked(ResultData::len) as u64,
+            elapsed_ms: (now_ms - started_at_ms).max(0.0) as u64,
+            truncated: Some(Truncation::BrowserMemory),
+            row_cap: 0,
+        });
     }
 
     /// Records how run `generation` failed, unless a newer run replaced it or it already ended.
@@ -133,25 +171,47 @@ impl LiveResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vizkraft_domain::api::query::Cell;
+    use vizkraft_domain::result::BatchBuilder;
     use vizkraft_domain::semantic::ColumnKind;
     use vizkraft_domain::{ApiError, ErrorCode};
 
-    fn end(row_count: u64, truncated: Option<Truncation>) -> ResultFrame {
-        ResultFrame::End { row_count, elapsed_ms: 12, truncated, row_cap: 2, timeout_ms: 30_000 }
+    fn end(row_count: u64, truncated: Option<Truncation>) -> StreamEvent {
+        StreamEvent::Frame(ResultFrame::End(ResultEnd {
+            row_count,
+            elapsed_ms: 12,
+            truncated,
+            row_cap: 2,
+            timeout_ms: 30_000,
+        }))
+    }
+
+    fn batch(values: &[i64]) -> StreamEvent {
+        let mut builder = BatchBuilder::new(1);
+        for &v in values {
+            builder.push_row([Cell::Int(v)]);
+        }
+        StreamEvent::Frame(ResultFrame::Batch { batch: builder.take() })
+    }
+
+    fn columns() -> StreamEvent {
+        StreamEvent::Frame(ResultFrame::Columns {
+            columns: vec![ResultColumn { name: "n".into(), kind: ColumnKind::Integer }],
+        })
     }
 
     #[test]
     fn frames_fill_the_result_and_end_finishes_it() {
         let result = LiveResult::new();
         let run = result.start("select 1".into(), 0.0);
-        result.apply(
-            run,
-            ResultFrame::Columns { columns: vec![ResultColumn { name: "n".into(), kind: ColumnKind::Integer }] },
-        );
-        result.apply(run, ResultFrame::Rows { rows: vec![vec![Cell::Int(1)]] });
-        result.apply(run, ResultFrame::Rows { rows: vec![vec![Cell::Int(2)]] });
-        result.apply(run, end(2, Some(Truncation::RowCap)));
-        assert_eq!(result.rows.with_untracked(Vec::len), 2);
+        assert_eq!(result.apply(run, columns(), 0.0), Flow::Continue);
+        result.apply(run, batch(&[1]), 0.0);
+        result.apply(run, batch(&[2]), 0.0);
+        result.apply(run, StreamEvent::Bytes(99), 0.0);
+        result.apply(run, end(2, Some(Truncation::RowCap)), 0.0);
+        assert_eq!(result.data.with_untracked(ResultData::len), 2);
+        assert_eq!(result.data.with_untracked(|d| d.cell(1, 0)), Cell::Int(2));
+        assert_eq!(result.bytes.get_untracked(), 99);
         assert_eq!(
             result.status.get_untracked(),
             RunStatus::Finished { row_count: 2, elapsed_ms: 12, truncated: Some(Truncation::RowCap), row_cap: 2 }
@@ -163,11 +223,32 @@ mod tests {
         let result = LiveResult::new();
         let old = result.start("select 1".into(), 0.0);
         let new = result.start("select 2".into(), 0.0);
-        result.apply(old, ResultFrame::Rows { rows: vec![vec![Cell::Int(1)]] });
+        assert_eq!(result.apply(old, batch(&[1]), 0.0), Flow::Stop);
         result.fail(old, ClientError::Cancelled, 5.0);
-        assert_eq!(result.rows.with_untracked(Vec::len), 0);
+        assert_eq!(result.data.with_untracked(ResultData::len), 0);
         assert!(result.is_current(new));
         assert_eq!(result.status.get_untracked(), RunStatus::Running { started_at_ms: 0.0 });
+    }
+
+    #[test]
+    fn the_memory_budget_stops_the_stream_and_says_so() {
+        // Each batch of 4 integers holds 32 bytes; the budget takes two.
+        let result = LiveResult::with_budget(70);
+        let run = result.start("select n".into(), 100.0);
+        result.apply(run, columns(), 100.0);
+        assert_eq!(result.apply(run, batch(&[1, 2, 3, 4]), 110.0), Flow::Continue);
+        assert_eq!(result.apply(run, batch(&[5, 6, 7, 8]), 120.0), Flow::Continue);
+        assert_eq!(result.apply(run, batch(&[9, 10, 11, 12]), 130.0), Flow::Stop);
+        assert_eq!(result.data.with_untracked(ResultData::len), 8);
+        assert_eq!(
+            result.status.get_untracked(),
+            RunStatus::Finished {
+                row_count: 8,
+                elapsed_ms: 30,
+                truncated: Some(Truncation::BrowserMemory),
+                row_cap: 0
+            }
+        );
     }
 
     #[test]
@@ -179,7 +260,7 @@ mod tests {
 
         let run = result.start("select 1".into(), 0.0);
         let timeout = ApiError::new(ErrorCode::QueryTimeout, "too slow");
-        result.apply(run, ResultFrame::Error { error: timeout.clone() });
+        result.apply(run, StreamEvent::Frame(ResultFrame::Error { error: timeout.clone() }), 0.0);
         result.fail(run, ClientError::Incomplete, 1.0);
         assert_eq!(result.status.get_untracked(), RunStatus::Failed(ClientError::Api(timeout)));
     }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod chart;
 pub mod error;
 pub mod guard;
+pub mod result;
 pub mod semantic;
 
 pub use error::{ApiError, ErrorCode};

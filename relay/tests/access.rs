@@ -137,7 +137,8 @@ async fn a_viewer_is_refused_every_route_above_its_role() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-    assert!(reply.text().contains("\"frame\":\"end\""));
+    let frames = support::frames(&reply.body);
+    assert!(matches!(frames.last(), Some(vizkraft_domain::api::query::ResultFrame::End(_))), "{frames:?}");
 }
 
 #[tokio::test]

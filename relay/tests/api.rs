@@ -7,7 +7,7 @@
 mod support;
 
 use axum::http::{Method, StatusCode};
-use vizkraft_domain::api::query::{Cell, ResultFrame, Truncation};
+use vizkraft_domain::api::query::{Cell, ResultEnd, ResultFrame, Truncation};
 use vizkraft_domain::api::sources::{ListSourcesResponse, SourceSchemaResponse};
 use vizkraft_domain::semantic::CompileOutcome;
 use vizkraft_domain::{ApiError, ErrorCode};
@@ -78,7 +78,7 @@ async fn a_query_streams_columns_rows_and_an_end_frame() {
     let rows = rows_of(&frames);
     assert_eq!(rows.len() as i64, direct_scalar("SELECT count(*) FROM products").await);
     assert_eq!(rows[0][0], Cell::Int(1));
-    let ResultFrame::End { row_count, truncated, .. } = frames.last().unwrap() else {
+    let ResultFrame::End(ResultEnd { row_count, truncated, .. }) = frames.last().unwrap() else {
         panic!("last frame must be end")
     };
     assert_eq!((*row_count as usize, *truncated), (rows.len(), None));
@@ -88,7 +88,7 @@ async fn a_query_streams_columns_rows_and_an_end_frame() {
 async fn large_results_arrive_in_several_batches_with_every_row() {
     let relay = TestRelay::default().await;
     let frames = relay.query("SELECT id, total_amount FROM orders").await.unwrap();
-    let batches = frames.iter().filter(|f| matches!(f, ResultFrame::Rows { .. })).count();
+    let batches = frames.iter().filter(|f| matches!(f, ResultFrame::Batch { .. })).count();
     assert!(batches > 10, "only {batches} batches");
     assert_eq!(rows_of(&frames).len() as i64, direct_scalar("SELECT count(*) FROM orders").await);
 }
@@ -98,7 +98,10 @@ async fn the_row_cap_truncates_and_says_so() {
     let relay = TestRelay::start(QueryLimits { row_cap: 100, statement_timeout_ms: 30_000, byte_cap: 1 << 30 }).await;
     let frames = relay.query("SELECT id FROM order_lines").await.unwrap();
     assert_eq!(rows_of(&frames).len(), 100);
-    assert!(matches!(frames.last(), Some(ResultFrame::End { truncated: Some(Truncation::RowCap), row_cap: 100, .. })));
+    assert!(matches!(
+        frames.last(),
+        Some(ResultFrame::End(ResultEnd { truncated: Some(Truncation::RowCap), row_cap: 100, .. }))
+    ));
 }
 
 #[tokio::test]
@@ -156,7 +159,7 @@ async fn the_five_demo_questions_compile_to_sql_that_runs() {
     ] {
         let CompileOutcome::Answer(answer) = relay.ask(question).await else { panic!("{question} was not answered") };
         let frames = relay.query(&answer.sql).await.unwrap_or_else(|e| panic!("{question}: {e:?}"));
-        assert!(matches!(frames.last(), Some(ResultFrame::End { .. })), "{question}: {frames:?}");
+        assert!(matches!(frames.last(), Some(ResultFrame::End(ResultEnd { .. }))), "{question}: {frames:?}");
         assert!(!rows_of(&frames).is_empty(), "{question} returned no rows");
     }
 }

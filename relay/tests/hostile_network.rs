@@ -641,10 +641,8 @@ fn describe(reply: &Reply) -> String {
 fn show(cell: &Cell) -> String {
     match cell {
         Cell::Null => "NULL".into(),
-        Cell::Bool(b) => b.to_string(),
-        Cell::Int(i) => i.to_string(),
-        Cell::Float(f) => f.to_string(),
         Cell::Text(t) => format!("{t:?}"),
+        cell => cell.to_string(),
     }
 }
 

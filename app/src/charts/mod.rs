@@ -5,16 +5,41 @@ mod cartesian;
 mod number;
 mod pie;
 
-pub use cartesian::{bar, line, scatter};
+pub use cartesian::{bar, line, scatter, LINE_POINTS, SCATTER_POINTS};
 pub use number::{big_number, format_number, BigNumber};
 pub use pie::pie;
 
 use charming::Chart;
 use vizkraft_domain::api::query::{Cell, ResultColumn};
 use vizkraft_domain::chart::{choose, ChartKind, ChartSpec};
+use vizkraft_domain::result::ResultData;
 
 /// How many leading rows the automatic choice looks at; enough to see a column's shape.
-const CHOICE_SAMPLE: usize = 1000;
+pub const CHOICE_SAMPLE: usize = 1000;
+/// Bars past this many stop being readable (and cost the browser more than they show).
+pub const MAX_BARS: usize = 2_000;
+/// Slices past this many are no longer shares anyone can compare.
+pub const MAX_SLICES: usize = 50;
+
+/// An ECharts option with its bulk data kept aside: `series_points[i]`, when not empty, is
+/// series `i`'s data as interleaved `x, y` numbers, handed to ECharts as a `Float64Array`
+/// instead of going through charming's serialisation one value at a time.
+pub struct ChartOption {
+    pub chart: Chart,
+    pub series_points: Vec<Vec<f64>>,
+    /// Said under the chart when it shows fewer points than the result has.
+    pub note: Option<String>,
+}
+
+impl ChartOption {
+    fn plain(chart: Chart) -> ChartOption {
+        ChartOption { chart, series_points: Vec::new(), note: None }
+    }
+
+    pub fn point_count(&self) -> usize {
+        self.series_points.iter().map(|p| p.len() / 2).sum()
+    }
+}
 
 /// One accent first, then calm companions for further series and pie slices.
 const PALETTE: [&str; 8] = ["#4257d6", "#2aa198", "#e0a526", "#d9534f", "#7d5fc2", "#5b8fb9", "#8a9a5b", "#c2649a"];
@@ -38,30 +63,44 @@ pub fn uses_echarts(kind: ChartKind) -> bool {
 
 /// The ECharts option for a spec, or `None` when the kind is not an ECharts chart or the spec
 /// does not fit these columns.
-pub fn echarts_option(spec: &ChartSpec, columns: &[ResultColumn], rows: &[Vec<Cell>]) -> Option<Chart> {
+pub fn echarts_option(spec: &ChartSpec, columns: &[ResultColumn], data: &ResultData) -> Option<ChartOption> {
     if !fits(spec, columns) {
         return None;
     }
     match spec.kind {
-        ChartKind::Line => Some(line(spec, columns, rows)),
-        ChartKind::Bar => Some(bar(spec, columns, rows)),
-        ChartKind::Pie => Some(pie(spec, columns, rows)),
-        ChartKind::Scatter => Some(scatter(spec, columns, rows)),
+        ChartKind::Line => Some(line(spec, columns, data)),
+        ChartKind::Scatter => Some(scatter(spec, columns, data)),
+        ChartKind::Bar => Some(ChartOption::plain(bar(spec, columns, &data.sample_rows(MAX_BARS)))),
+        ChartKind::Pie => Some(ChartOption::plain(pie(spec, columns, &data.sample_rows(MAX_SLICES)))),
         ChartKind::BigNumber | ChartKind::Table => None,
     }
 }
 
 /// The chart for a finished result: the compiler's spec when the SQL is still the compiler's
-/// (it knows what the question asked for), otherwise the domain's choice from the data.
+/// (it knows what the question asked for), otherwise the domain's choice from the data. Bars
+/// and pies too many to read become a table.
 pub fn pick_spec(
     compiled: Option<&ChartSpec>,
     columns: &[ResultColumn],
     rows: &[Vec<Cell>],
     total_rows: usize,
 ) -> ChartSpec {
-    match compiled {
+    let spec = match compiled {
         Some(spec) if fits(spec, columns) => spec.clone(),
         _ => choose(columns, &rows[..rows.len().min(CHOICE_SAMPLE)], total_rows),
+    };
+    if too_many_for(spec.kind, total_rows) {
+        ChartSpec::table()
+    } else {
+        spec
+    }
+}
+
+fn too_many_for(kind: ChartKind, total_rows: usize) -> bool {
+    match kind {
+        ChartKind::Bar => total_rows > MAX_BARS,
+        ChartKind::Pie => total_rows > MAX_SLICES,
+        _ => false,
     }
 }
 
@@ -72,7 +111,11 @@ pub fn spec_for_kind(
     current: &ChartSpec,
     columns: &[ResultColumn],
     rows: &[Vec<Cell>],
+    total_rows: usize,
 ) -> Option<ChartSpec> {
+    if too_many_for(kind, total_rows) {
+        return None;
+    }
     if current.kind == kind && fits(current, columns) {
         return Some(current.clone());
     }
@@ -159,7 +202,7 @@ fn chart_number(cell: Option<&Cell>) -> Option<charming::datatype::NumericValue>
         Cell::Float(f) if f.is_finite() => Some(NumericValue::Float(*f)),
         Cell::Text(t) => t.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map(NumericValue::Float),
         Cell::Bool(b) => Some(NumericValue::Integer(i64::from(*b))),
-        Cell::Float(_) | Cell::Null => None,
+        Cell::Float(_) | Cell::Null | Cell::Timestamp(_) | Cell::Date(_) => None,
     }
 }
 
@@ -202,6 +245,16 @@ pub(crate) mod tests {
         (columns, rows)
     }
 
+    pub(crate) fn data_of(rows: &[Vec<Cell>]) -> ResultData {
+        let mut builder = vizkraft_domain::result::BatchBuilder::new(rows.first().map_or(0, Vec::len));
+        for row in rows {
+            builder.push_row(row.iter().cloned());
+        }
+        let mut data = ResultData::default();
+        data.push(builder.take());
+        data
+    }
+
     /// ECharts normalises `xAxis: {…}` to `xAxis: [{…}]`; tests read both the same way.
     pub(crate) fn first(option: &serde_json::Value, key: &str) -> serde_json::Value {
         match &option[key] {
@@ -237,19 +290,19 @@ pub(crate) mod tests {
         let (columns, rows) = sales();
         let bar = ChartSpec { kind: ChartKind::Bar, x: Some(0), y: vec![1, 2] };
         assert_eq!(
-            spec_for_kind(ChartKind::Line, &bar, &columns, &rows),
+            spec_for_kind(ChartKind::Line, &bar, &columns, &rows, 3),
             Some(ChartSpec { kind: ChartKind::Line, x: Some(0), y: vec![1, 2] })
         );
         assert_eq!(
-            spec_for_kind(ChartKind::Pie, &bar, &columns, &rows),
+            spec_for_kind(ChartKind::Pie, &bar, &columns, &rows, 3),
             Some(ChartSpec { kind: ChartKind::Pie, x: Some(0), y: vec![1] })
         );
         assert_eq!(
-            spec_for_kind(ChartKind::Scatter, &bar, &columns, &rows),
+            spec_for_kind(ChartKind::Scatter, &bar, &columns, &rows, 3),
             Some(ChartSpec { kind: ChartKind::Scatter, x: Some(1), y: vec![2] })
         );
         assert_eq!(
-            spec_for_kind(ChartKind::BigNumber, &bar, &columns, &rows),
+            spec_for_kind(ChartKind::BigNumber, &bar, &columns, &rows, 3),
             Some(ChartSpec { kind: ChartKind::BigNumber, x: None, y: vec![1] })
         );
     }
@@ -260,27 +313,37 @@ pub(crate) mod tests {
         let rows = vec![vec![Cell::Text("a".into())]];
         let table = ChartSpec::table();
         for kind in [ChartKind::Line, ChartKind::Bar, ChartKind::Pie, ChartKind::Scatter, ChartKind::BigNumber] {
-            assert_eq!(spec_for_kind(kind, &table, &columns, &rows), None, "{kind:?}");
+            assert_eq!(spec_for_kind(kind, &table, &columns, &rows, 1), None, "{kind:?}");
         }
-        assert_eq!(spec_for_kind(ChartKind::Table, &table, &columns, &rows), Some(table));
+        assert_eq!(spec_for_kind(ChartKind::Table, &table, &columns, &rows, 1), Some(table));
     }
 
     #[test]
     fn untyped_columns_holding_numbers_count_as_numeric() {
         let columns = vec![col("label", ColumnKind::Text), col("sum(x)", ColumnKind::Other)];
         let rows = vec![vec![Cell::Text("a".into()), Cell::Int(1)], vec![Cell::Text("b".into()), Cell::Float(2.5)]];
-        let spec = spec_for_kind(ChartKind::Bar, &ChartSpec::table(), &columns, &rows);
+        let spec = spec_for_kind(ChartKind::Bar, &ChartSpec::table(), &columns, &rows, 2);
         assert_eq!(spec, Some(ChartSpec { kind: ChartKind::Bar, x: Some(0), y: vec![1] }));
     }
 
     #[test]
     fn non_echarts_kinds_and_broken_specs_have_no_option() {
         let (columns, rows) = sales();
-        assert!(echarts_option(&ChartSpec::table(), &columns, &rows).is_none());
+        let data = data_of(&rows);
+        assert!(echarts_option(&ChartSpec::table(), &columns, &data).is_none());
         let big = ChartSpec { kind: ChartKind::BigNumber, x: None, y: vec![1] };
-        assert!(echarts_option(&big, &columns, &rows).is_none());
+        assert!(echarts_option(&big, &columns, &data).is_none());
         let broken = ChartSpec { kind: ChartKind::Line, x: Some(9), y: vec![1] };
-        assert!(echarts_option(&broken, &columns, &rows).is_none());
+        assert!(echarts_option(&broken, &columns, &data).is_none());
+    }
+
+    #[test]
+    fn too_many_bars_or_slices_become_a_table() {
+        let (columns, rows) = sales();
+        let compiled = ChartSpec { kind: ChartKind::Bar, x: Some(0), y: vec![2] };
+        assert_eq!(pick_spec(Some(&compiled), &columns, &rows, MAX_BARS + 1).kind, ChartKind::Table);
+        assert_eq!(spec_for_kind(ChartKind::Pie, &compiled, &columns, &rows, MAX_SLICES + 1), None);
+        assert!(spec_for_kind(ChartKind::Line, &compiled, &columns, &rows, MAX_BARS + 1).is_some());
     }
 
     #[test]

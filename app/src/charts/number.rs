@@ -21,7 +21,7 @@ pub fn big_number(spec: &ChartSpec, columns: &[ResultColumn], rows: &[Vec<Cell>]
         Cell::Int(i) => group_thousands(&i.to_string()),
         Cell::Float(f) => format_number(*f),
         Cell::Null => "—".to_owned(),
-        Cell::Bool(_) | Cell::Text(_) => cell.to_string(),
+        Cell::Bool(_) | Cell::Text(_) | Cell::Timestamp(_) | Cell::Date(_) => cell.to_string(),
     };
     Some(BigNumber { value, label: column_name(columns, y) })
 }

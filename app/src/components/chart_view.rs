@@ -1,19 +1,37 @@
 //! The one component that draws charts. It owns the ECharts instance: created when a chart
 //! first needs it, disposed before every redraw and when the component goes away, so instances
-//! never pile up on a node. Each ChartView gets its own element id, since ECharts (through
-//! charming) finds its node by id and two views must never share one.
+//! never pile up on a node. Charming builds the option; the bulk of line and scatter data goes
+//! to ECharts as `Float64Array`s, which cost a copy instead of one JS object per point.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use charming::{Echarts, WasmRenderer};
+use leptos::html::Div;
 use leptos::prelude::*;
-use vizkraft_domain::api::query::{Cell, ResultColumn};
+use vizkraft_domain::api::query::ResultColumn;
 use vizkraft_domain::chart::{ChartKind, ChartSpec};
-use wasm_bindgen::{JsCast, JsValue};
+use vizkraft_domain::result::ResultData;
+use wasm_bindgen::prelude::*;
 
-use crate::charts::{big_number, echarts_option, kind_slug, uses_echarts};
+use crate::charts::{big_number, echarts_option, kind_slug, uses_echarts, ChartOption};
 
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+/// Past this many points ECharts draws in its incremental "large" mode, without animation.
+const LARGE_POINTS: usize = 2_000;
+
+#[wasm_bindgen]
+extern "C" {
+    /// An ECharts instance (`echarts.init`), bound here because charming keeps its own private.
+    pub type EchartsInstance;
+
+    #[wasm_bindgen(js_namespace = echarts, js_name = init, catch)]
+    fn echarts_init(element: &web_sys::Element) -> Result<EchartsInstance, JsValue>;
+
+    #[wasm_bindgen(method, js_name = setOption, catch)]
+    fn set_option(this: &EchartsInstance, option: &JsValue) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(method)]
+    fn resize(this: &EchartsInstance);
+
+    #[wasm_bindgen(method)]
+    fn dispose(this: &EchartsInstance);
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -22,15 +40,42 @@ enum Mode {
     Table,
 }
 
+/// The option as a JS object: charming's serialisation for the chart's shape, then each
+/// series' points set as a `Float64Array`.
+pub fn option_to_js(option: &ChartOption) -> Result<JsValue, String> {
+    let js = serde_wasm_bindgen::to_value(&option.chart).map_err(|e| e.to_string())?;
+    let series = js_sys::Reflect::get(&js, &JsValue::from_str("series")).map_err(|e| format!("{e:?}"))?;
+    let set = |target: &JsValue, key: &str, value: &JsValue| {
+        js_sys::Reflect::set(target, &JsValue::from_str(key), value).map(drop).map_err(|e| format!("{e:?}"))
+    };
+    for (index, points) in option.series_points.iter().enumerate() {
+        if points.is_empty() {
+            continue;
+        }
+        let one = js_sys::Reflect::get_u32(&series, index as u32).map_err(|e| format!("{e:?}"))?;
+        set(&one, "data", &js_sys::Float64Array::from(points.as_slice()))?;
+        // Interleaved pairs: tell ECharts each item has two numbers.
+        set(&one, "dimensions", &js_sys::Array::of2(&"x".into(), &"y".into()))?;
+        if points.len() / 2 > LARGE_POINTS {
+            set(&one, "large", &JsValue::TRUE)?;
+        }
+    }
+    if option.point_count() > LARGE_POINTS {
+        set(&js, "animation", &JsValue::FALSE)?;
+    }
+    Ok(js)
+}
+
 #[component]
 pub fn ChartView(
     #[prop(into)] spec: Signal<Option<ChartSpec>>,
     #[prop(into)] columns: Signal<Vec<ResultColumn>>,
-    #[prop(into)] rows: Signal<Vec<Vec<Cell>>>,
+    #[prop(into)] data: Signal<ResultData>,
 ) -> impl IntoView {
-    let id = format!("vk-chart-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed));
-    let instance = StoredValue::new_local(None::<Echarts>);
+    let node = NodeRef::<Div>::new();
+    let instance = StoredValue::new_local(None::<EchartsInstance>);
     let render_error = RwSignal::new(None::<String>);
+    let note = RwSignal::new(None::<String>);
     let kind = Memo::new(move |_| spec.with(|s| s.as_ref().map_or(ChartKind::Table, |s| s.kind)));
     // The markup only changes with the mode, so the ECharts node survives a switch from line to
     // bar and is never shared with nodes Leptos manages. The branch below reads nothing but
@@ -41,26 +86,28 @@ pub fn ChartView(
         _ => Mode::Table,
     });
 
-    let effect_id = id.clone();
     Effect::new(move |_| {
         let option = spec.with(|spec| {
-            columns.with(|columns| rows.with(|rows| spec.as_ref().and_then(|spec| echarts_option(spec, columns, rows))))
+            columns.with(|columns| data.with(|data| spec.as_ref().and_then(|spec| echarts_option(spec, columns, data))))
         });
         dispose(instance);
         render_error.set(None);
-        if let Some(option) = option {
-            // Effects run after the DOM update, so the node for `effect_id` exists by now.
-            match WasmRenderer::new_opt(None, None).render(&effect_id, &option) {
-                Ok(chart) => {
-                    instance.try_set_value(Some(chart));
-                }
-                Err(error) => render_error.set(Some(error.to_string())),
-            }
+        note.set(option.as_ref().and_then(|o| o.note.clone()));
+        // Effects run after the DOM update, so the node exists by now when the mode draws.
+        let (Some(option), Some(element)) = (option, node.get()) else { return };
+        let drawn = option_to_js(&option).and_then(|js| {
+            let chart = echarts_init(&element).map_err(|e| format!("{e:?}"))?;
+            let set = chart.set_option(&js).map_err(|e| format!("{e:?}"));
+            instance.try_set_value(Some(chart));
+            set
+        });
+        if let Err(error) = drawn {
+            render_error.set(Some(error));
         }
     });
 
     let resize = window_event_listener(leptos::ev::resize, move |_| {
-        instance.try_with_value(|chart| chart.as_ref().map(|chart| call(chart, "resize")));
+        instance.try_with_value(|chart| chart.as_ref().map(EchartsInstance::resize));
     });
     on_cleanup(move || {
         resize.remove();
@@ -70,13 +117,15 @@ pub fn ChartView(
     let slug = move || kind_slug(kind.get());
     let number = move || {
         spec.with(|spec| {
-            columns.with(|columns| rows.with(|rows| spec.as_ref().and_then(|spec| big_number(spec, columns, rows))))
+            columns.with(|columns| {
+                data.with(|data| spec.as_ref().and_then(|spec| big_number(spec, columns, &data.sample_rows(1))))
+            })
         })
     };
     view! {
         {move || match mode.get() {
             Mode::Echarts => view! {
-                <div class="chart" id=id.clone() data-testid="chart" data-chart-kind=slug role="img"></div>
+                <div class="chart" node_ref=node data-testid="chart" data-chart-kind=slug role="img"></div>
             }.into_any(),
             Mode::Number => view! {
                 <div class="chart chart-number" data-testid="chart" data-chart-kind=slug>
@@ -92,6 +141,7 @@ pub fn ChartView(
                 </div>
             }.into_any(),
         }}
+        {move || note.get().map(|text| view! { <p class="muted small chart-note" data-testid="chart-note">{text}</p> })}
         {move || render_error.get().map(|message| view! {
             <p class="note">"The chart could not be drawn: " {message}</p>
         })}
@@ -100,20 +150,8 @@ pub fn ChartView(
 
 /// Frees the ECharts instance, if any. `try_` because cleanup may run after the stored value
 /// itself was disposed with its owner.
-fn dispose(instance: StoredValue<Option<Echarts>, LocalStorage>) {
+fn dispose(instance: StoredValue<Option<EchartsInstance>, LocalStorage>) {
     if let Some(Some(chart)) = instance.try_update_value(Option::take) {
-        call(&chart, "dispose");
-    }
-}
-
-/// Calls a no-argument method of the ECharts instance; charming binds neither `dispose` nor an
-/// argument-free `resize`. Failures only reach the console: the chart is gone or redrawn anyway.
-fn call(chart: &Echarts, method: &str) {
-    let target: &JsValue = chart.as_ref();
-    let outcome = js_sys::Reflect::get(target, &JsValue::from_str(method))
-        .and_then(|f| f.dyn_into::<js_sys::Function>())
-        .and_then(|f| f.call0(target));
-    if let Err(error) = outcome {
-        leptos::logging::warn!("echarts {method} failed: {error:?}");
+        chart.dispose();
     }
 }

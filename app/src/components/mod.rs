@@ -18,7 +18,7 @@ pub mod source_form;
 pub mod timestamp;
 
 pub use chart_switcher::ChartSwitcher;
-pub use chart_view::ChartView;
+pub use chart_view::{option_to_js, ChartView};
 pub use connection_test::{failure_heading, failure_kind_value, ConnectionTestResult};
 pub use copy_field::CopyField;
 pub use data_table::DataTable;

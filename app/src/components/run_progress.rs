@@ -17,6 +17,16 @@ pub fn format_elapsed(ms: f64) -> String {
     }
 }
 
+/// `512 KB`, `3.4 MB`: the size of what has arrived.
+pub fn format_bytes(bytes: u64) -> String {
+    match bytes {
+        b if b < 1_000 => format!("{b} B"),
+        b if b < 1_000_000 => format!("{:.0} KB", b as f64 / 1e3),
+        b if b < 1_000_000_000 => format!("{:.1} MB", b as f64 / 1e6),
+        b => format!("{:.2} GB", b as f64 / 1e9),
+    }
+}
+
 fn format_count(n: u64, noun: &str) -> String {
     let plural = if n == 1 { "" } else { "s" };
     format!("{} {noun}{plural}", format_number(n as f64))
@@ -26,6 +36,9 @@ fn format_count(n: u64, noun: &str) -> String {
 pub fn RunProgress(
     #[prop(into)] status: Signal<RunStatus>,
     #[prop(into)] rows_received: Signal<usize>,
+    /// Bytes of the result stream received.
+    #[prop(into)]
+    bytes_received: Signal<u64>,
     /// `Date.now()`, ticking while a run is in flight, for the live elapsed time.
     #[prop(into)]
     now_ms: Signal<f64>,
@@ -41,6 +54,10 @@ pub fn RunProgress(
                     <span class="spinner" aria-hidden="true"></span>
                     <span data-testid="progress" data-rows=move || rows_received.get().to_string()>
                         "Running… " {move || format_count(rows_received.get() as u64, "row")} " received"
+                    </span>
+                    <span class="sep">"·"</span>
+                    <span data-testid="bytes" data-bytes=move || bytes_received.get().to_string()>
+                        {move || format_bytes(bytes_received.get())}
                     </span>
                     <span class="sep">"·"</span>
                     <span data-testid="elapsed" data-elapsed-ms=move || format!("{:.0}", elapsed())>
@@ -67,6 +84,11 @@ pub fn RunProgress(
                     Truncation::ByteCap => format!(
                         "Showing the first {}: the result reached the relay's size limit.",
                         format_count(row_count, "row")
+                    ),
+                    Truncation::BrowserMemory => format!(
+                        "Showing the first {}: the result reached this tab's memory budget of {}, so the query was stopped.",
+                        format_count(row_count, "row"),
+                        format_bytes(crate::state::RESULT_MEMORY_BUDGET as u64)
                     ),
                 };
                 view! {

@@ -126,12 +126,12 @@ pub fn AskPage(
             Err(error) => leptos::logging::warn!("elapsed-time ticker unavailable: {error:?}"),
         }
         spawn_local(async move {
-            let on_frame = |frame| result.apply(generation, frame);
+            let on_event = |event| result.apply(generation, event, now_ms());
             let outcome = if can_run_sql {
-                api::run_query(&QueryRequest { source_id: source, sql: text }, &abort, on_frame).await
+                api::run_query(&QueryRequest { source_id: source, sql: text }, &abort, on_event).await
             } else {
                 let request = AskRequest { source_id: source, question: asked.get_value() };
-                api::run_question(&request, &abort, on_frame).await
+                api::run_question(&request, &abort, on_event).await
             };
             if let Err(error) = outcome {
                 result.fail(generation, error, now_ms());
@@ -200,6 +200,14 @@ pub fn AskPage(
         source_id.set(Some(SourceId(id)));
     };
 
+    // The first rows, as cells, for the choice of chart; read once the stream has ended.
+    let sample = Memo::new(move |_| {
+        if !matches!(result.status.get(), RunStatus::Finished { .. }) {
+            return Vec::new();
+        }
+        result.data.with_untracked(|d| d.sample_rows(charts::CHOICE_SAMPLE))
+    });
+    let total_rows = Memo::new(move |_| result.data.with(|d| d.len()));
     // The chart is chosen once the stream has ended: the compiler's spec while the SQL is still
     // its own, otherwise the domain's choice from the data.
     let auto_spec = Memo::new(move |_| {
@@ -210,26 +218,30 @@ pub fn AskPage(
             _ => None,
         });
         let total = usize::try_from(row_count).unwrap_or(usize::MAX);
-        Some(result.columns.with(|c| result.rows.with(|r| charts::pick_spec(compiled.as_ref(), c, r, total))))
+        Some(result.columns.with(|c| sample.with(|r| charts::pick_spec(compiled.as_ref(), c, r, total))))
     });
     let spec = Memo::new(move |_| {
         let auto = auto_spec.get()?;
-        let picked = picked_kind
-            .get()
-            .and_then(|kind| result.columns.with(|c| result.rows.with(|r| charts::spec_for_kind(kind, &auto, c, r))));
+        let picked = picked_kind.get().and_then(|kind| {
+            result.columns.with(|c| sample.with(|r| charts::spec_for_kind(kind, &auto, c, r, total_rows.get())))
+        });
         Some(picked.unwrap_or(auto))
     });
     let available = Memo::new(move |_| {
         let Some(auto) = auto_spec.get() else { return Vec::new() };
+        let total = total_rows.get();
         result.columns.with(|c| {
-            result.rows.with(|r| {
-                ChartKind::ALL.iter().map(|&kind| (kind, charts::spec_for_kind(kind, &auto, c, r).is_some())).collect()
+            sample.with(|r| {
+                ChartKind::ALL
+                    .iter()
+                    .map(|&kind| (kind, charts::spec_for_kind(kind, &auto, c, r, total).is_some()))
+                    .collect()
             })
         })
     });
     let has_chart = Memo::new(move |_| spec.with(Option::is_some));
     let has_columns = Memo::new(move |_| result.columns.with(|c| !c.is_empty()));
-    let rows_received = Memo::new(move |_| result.rows.with(Vec::len));
+    let rows_received = total_rows;
     let running = Memo::new(move |_| matches!(result.status.get(), RunStatus::Running { .. }));
     let example_questions = Memo::new(move |_| {
         let id = source_id.get();
@@ -326,7 +338,7 @@ pub fn AskPage(
                             current=Signal::derive(move || spec.with(|s| s.as_ref().map(|s: &ChartSpec| s.kind)))
                             available=available
                             on_pick=move |kind| picked_kind.set(Some(kind)) />
-                        <ChartView spec=spec columns=result.columns rows=result.rows />
+                        <ChartView spec=spec columns=result.columns data=result.data />
                     </div>
                 </Show>
 
@@ -362,7 +374,8 @@ pub fn AskPage(
                                 </span>
                             }.into_any()
                         }}
-                        <RunProgress status=result.status rows_received=rows_received now_ms=now on_cancel=move |()| cancel() />
+                        <RunProgress status=result.status rows_received=rows_received bytes_received=result.bytes now_ms=now
+                            on_cancel=move |()| cancel() />
                     </div>
                     {move || match ask_state.get() {
                         AskState::Answered(answer) => Some(view! { <Explanation mappings=answer.explanation /> }),
@@ -372,7 +385,7 @@ pub fn AskPage(
 
                 <Show when=move || has_columns.get()>
                     <div class="card table-card">
-                        <DataTable columns=result.columns rows=result.rows generation=result.generation />
+                        <DataTable columns=result.columns data=result.data generation=result.generation />
                     </div>
                 </Show>
             </section>

@@ -1,16 +1,16 @@
-//! Run: SQL in, a stream of result frames out. Frames travel as newline-delimited JSON
-//! (`application/x-ndjson`), one [`ResultFrame`] per line, so the browser can show rows as
-//! they arrive. Result values are never logged: [`Cell`] and [`ResultFrame`] print no values
-//! in `Debug`.
+//! Run: SQL in, a stream of result frames out, in the binary columnar format of
+//! [`crate::result::wire`], so the browser can show rows as they arrive. Result values are
+//! never logged: [`Cell`] and [`ResultFrame`] print no values in `Debug`.
 
 use serde::{Deserialize, Serialize};
 
 use crate::api::sources::SourceId;
+use crate::result::Batch;
 use crate::semantic::ColumnKind;
 use crate::ApiError;
 
 /// Media type of a streamed result.
-pub const RESULT_STREAM_CONTENT_TYPE: &str = "application/x-ndjson";
+pub const RESULT_STREAM_CONTENT_TYPE: &str = "application/vnd.vizkraft.result.v1";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -27,14 +27,16 @@ pub struct ResultColumn {
 }
 
 /// One value of a result row.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(untagged)]
+#[derive(Clone, PartialEq)]
 pub enum Cell {
     Null,
     Bool(bool),
     Int(i64),
     Float(f64),
+    /// Microseconds since 1970-01-01 00:00:00 (UTC for `timestamptz`).
+    Timestamp(i64),
+    /// Days since 1970-01-01.
+    Date(i32),
     Text(String),
 }
 
@@ -44,7 +46,7 @@ impl Cell {
             Cell::Int(i) => Some(*i as f64),
             Cell::Float(f) => Some(*f),
             Cell::Bool(b) => Some(f64::from(u8::from(*b))),
-            Cell::Null | Cell::Text(_) => None,
+            Cell::Null | Cell::Text(_) | Cell::Timestamp(_) | Cell::Date(_) => None,
         }
     }
 }
@@ -56,6 +58,8 @@ impl std::fmt::Display for Cell {
             Cell::Bool(b) => write!(f, "{b}"),
             Cell::Int(i) => write!(f, "{i}"),
             Cell::Float(x) => write!(f, "{x}"),
+            Cell::Timestamp(us) => f.write_str(&crate::result::format_timestamp(*us)),
+            Cell::Date(days) => f.write_str(&crate::result::format_date(*days)),
             Cell::Text(s) => f.write_str(s),
         }
     }
@@ -69,6 +73,8 @@ impl std::fmt::Debug for Cell {
             Cell::Bool(_) => "Bool",
             Cell::Int(_) => "Int",
             Cell::Float(_) => "Float",
+            Cell::Timestamp(_) => "Timestamp",
+            Cell::Date(_) => "Date",
             Cell::Text(_) => "Text",
         };
         write!(f, "{kind}(‹redacted›)")
@@ -84,56 +90,47 @@ pub enum Truncation {
     RowCap,
     /// The configured byte cap was reached.
     ByteCap,
+    /// The browser app's memory budget for one result was reached (the app stops reading;
+    /// the relay never sends this).
+    BrowserMemory,
 }
 
-/// One line of a result stream. A stream is `Columns`, then zero or more `Rows`, then exactly
-/// one of `End` or `Error`.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+/// How a result ended: the relay's own count and timing, and which cap cut it short, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "frame", rename_all = "snake_case")]
+pub struct ResultEnd {
+    pub row_count: u64,
+    pub elapsed_ms: u64,
+    pub truncated: Option<Truncation>,
+    pub row_cap: u64,
+    pub timeout_ms: u64,
+}
+
+/// One frame of a result stream. A stream is `Columns`, then zero or more `Batch`es, then
+/// exactly one of `End` or `Error`.
+#[derive(Debug, Clone, PartialEq)]
 pub enum ResultFrame {
     Columns { columns: Vec<ResultColumn> },
-    Rows { rows: Vec<Vec<Cell>> },
-    End { row_count: u64, elapsed_ms: u64, truncated: Option<Truncation>, row_cap: u64, timeout_ms: u64 },
+    Batch { batch: Batch },
+    End(ResultEnd),
     Error { error: ApiError },
 }
 
-impl std::fmt::Debug for ResultFrame {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ResultFrame::Columns { columns } => f.debug_struct("Columns").field("columns", columns).finish(),
-            ResultFrame::Rows { rows } => write!(f, "Rows({} rows, ‹redacted›)", rows.len()),
-            ResultFrame::End { row_count, elapsed_ms, truncated, row_cap, timeout_ms } => f
-                .debug_struct("End")
-                .field("row_count", row_count)
-                .field("elapsed_ms", elapsed_ms)
-                .field("truncated", truncated)
-                .field("row_cap", row_cap)
-                .field("timeout_ms", timeout_ms)
-                .finish(),
-            ResultFrame::Error { error } => f.debug_struct("Error").field("error", error).finish(),
-        }
-    }
-}
-
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn debug_output_never_shows_values() {
-        let frame = ResultFrame::Rows { rows: vec![vec![Cell::Text("secret-marker".into()), Cell::Int(987654)]] };
-        let printed = format!("{frame:?} {:?}", Cell::Text("secret-marker".into()));
+        let printed = format!("{:?} {:?}", Cell::Text("secret-marker".into()), Cell::Int(987_654));
         assert!(!printed.contains("secret-marker"));
         assert!(!printed.contains("987654"));
     }
 
     #[test]
-    fn cells_round_trip_through_json() {
-        let row = vec![Cell::Null, Cell::Bool(true), Cell::Int(-3), Cell::Float(2.5), Cell::Text("x".into())];
-        let json = serde_json::to_string(&row).unwrap();
-        assert_eq!(json, r#"[null,true,-3,2.5,"x"]"#);
-        assert_eq!(serde_json::from_str::<Vec<Cell>>(&json).unwrap(), row);
+    fn dates_and_times_display_as_calendar_values() {
+        assert_eq!(Cell::Date(0).to_string(), "1970-01-01");
+        assert_eq!(Cell::Timestamp(1_700_000_000_000_000).to_string(), "2023-11-14 22:13:20");
+        assert_eq!(Cell::Timestamp(-1).to_string(), "1969-12-31 23:59:59.999999");
     }
 }

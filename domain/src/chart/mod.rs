@@ -101,6 +101,7 @@ fn effective_kind(columns: &[ResultColumn], sample: &[Vec<Cell>], index: usize) 
     for row in sample {
         match row.get(index) {
             Some(Cell::Text(s)) if looks_like_time_bucket(s) => seen = true,
+            Some(Cell::Timestamp(_) | Cell::Date(_)) => seen = true,
             Some(Cell::Null) | None => {}
             _ => return declared,
         }

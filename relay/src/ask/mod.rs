@@ -38,19 +38,20 @@ pub async fn ask_question(
 /// Compiles the question and runs the compiler's SQL: how a role that may ask, but not
 /// write SQL, gets its chart. The SQL is the relay's own, never the client's.
 #[utoipa::path(post, path = "/api/v1/ask/run", tag = "ask", request_body = AskRequest,
-    responses((status = 200, description = "The result stream, as for /api/v1/query", content_type = "application/x-ndjson"),
+    responses((status = 200, description = "The result stream, as for /api/v1/query", content_type = "application/vnd.vizkraft.result.v1"),
               (status = 400, body = vizkraft_domain::ApiError)))]
 pub async fn run_question(
     State(sources): State<Arc<SourceRegistry>>,
     State(meta): State<MetaStore>,
     State(limits): State<QueryLimits>,
     principal: Principal,
+    encoding: crate::query::ResultEncoding,
     ApiJson(request): ApiJson<AskRequest>,
 ) -> Result<Response, RelayError> {
     match compile_question(&sources, &meta, &principal, &request).await? {
         CompileOutcome::Answer(answer) => {
             let source = sources.get(&principal.organisation_id, &request.source_id).await?;
-            crate::query::stream_result(source, answer.sql, limits).await
+            crate::query::stream_result(source, answer.sql, limits, encoding).await
         }
         CompileOutcome::Clarify(c) => Err(RelayError::BadRequest(c.message)),
     }

@@ -1,9 +1,11 @@
-//! Rows to frames, for every engine: the first batch small so the first rows show at once,
-//! later ones larger to amortise framing; the row and byte caps; and the end and error frames.
+//! Rows to frames, for every engine: rows are decoded straight into a columnar batch, the
+//! first batch small so the first rows show at once and later ones larger to amortise framing;
+//! the row and byte caps; and the end and error frames.
 
 use std::time::Instant;
 
-use vizkraft_domain::api::query::{Cell, ResultColumn, ResultFrame, Truncation};
+use vizkraft_domain::api::query::{ResultColumn, ResultEnd, ResultFrame, Truncation};
+use vizkraft_domain::result::{Batch, BatchBuilder, Values};
 use vizkraft_domain::semantic::ColumnKind;
 use vizkraft_domain::{ApiError, ErrorCode};
 
@@ -11,126 +13,95 @@ use super::{ClientGone, Failure, FrameSender};
 use crate::config::QueryLimits;
 
 const FIRST_BATCH_ROWS: usize = 64;
-const MAX_BATCH_ROWS: usize = 4_096;
+const MAX_BATCH_ROWS: usize = 16_384;
+/// A batch is sent at this size even with fewer rows, so wide text rows do not pile up.
+const MAX_BATCH_BYTES: usize = 1 << 20;
 
-/// Collects rows into frames and sends them; holds at most one batch.
-pub struct RowSink<'a> {
-    frames: &'a FrameSender,
-    limits: QueryLimits,
-    columns: Option<Vec<ResultColumn>>,
-    batch: Vec<Vec<Cell>>,
-    batch_limit: usize,
-    row_count: u64,
-    bytes: u64,
-}
-
-impl<'a> RowSink<'a> {
-    pub fn new(frames: &'a FrameSender, limits: QueryLimits, columns: Vec<ResultColumn>) -> RowSink<'a> {
-        RowSink {
-            frames,
-            limits,
-            columns: Some(columns),
-            batch: Vec::with_capacity(FIRST_BATCH_ROWS),
-            batch_limit: FIRST_BATCH_ROWS,
-            row_count: 0,
-            bytes: 0,
-        }
-    }
-
-    /// Takes one row, or says which cap it would break (the row is then not kept).
-    pub async fn push(&mut self, row: Vec<Cell>) -> Result<Option<Truncation>, ClientGone> {
-        if self.row_count == self.limits.row_cap {
-            return Ok(Some(Truncation::RowCap));
-        }
-        let size: u64 = row.iter().map(encoded_size).sum();
-        if self.bytes + size > self.limits.byte_cap {
-            return Ok(Some(Truncation::ByteCap));
-        }
-        self.bytes += size;
-        self.row_count += 1;
-        self.batch.push(row);
-        if self.batch.len() >= self.batch_limit {
-            self.flush().await?;
-            self.batch_limit = (self.batch_limit * 4).min(MAX_BATCH_ROWS);
-            self.batch.reserve(self.batch_limit);
-        }
-        Ok(None)
-    }
-
-    async fn flush(&mut self) -> Result<(), ClientGone> {
-        if let Some(mut columns) = self.columns.take() {
-            infer_kinds(&mut columns, &self.batch);
-            self.frames.send(&ResultFrame::Columns { columns }).await?;
-        }
-        if !self.batch.is_empty() {
-            self.frames.send(&ResultFrame::Rows { rows: std::mem::take(&mut self.batch) }).await?;
-        }
-        Ok(())
-    }
-
-    /// Sends what is left (the columns at least); returns the number of rows sent.
-    pub async fn finish(mut self) -> Result<u64, ClientGone> {
-        self.flush().await?;
-        Ok(self.row_count)
-    }
-}
-
-/// Sends every row of `rows`, as `cells` decodes it, until the rows end or a cap stops them;
-/// returns how many were sent and which cap, if any, stopped them.
+/// Sends every row of `rows`, decoded into batches by `decode`, until the rows end or a cap
+/// stops them; returns how many were sent and which cap, if any, stopped them. The relay
+/// holds one batch at a time.
 pub async fn send_rows<R>(
     mut rows: impl futures::Stream<Item = Result<R, sqlx::Error>> + Unpin,
-    cells: impl Fn(&R) -> Result<Vec<Cell>, sqlx::Error>,
-    columns: Vec<ResultColumn>,
+    decode: impl Fn(&R, &mut BatchBuilder) -> Result<(), sqlx::Error>,
+    mut columns: Vec<ResultColumn>,
     limits: QueryLimits,
     frames: &FrameSender,
 ) -> Result<(u64, Option<Truncation>), Failure> {
     use futures::TryStreamExt;
-    let mut sink = RowSink::new(frames, limits, columns);
+    let mut builder = BatchBuilder::new(columns.len());
+    let mut batch_limit = FIRST_BATCH_ROWS;
+    let mut columns_sent = false;
+    let mut row_count: u64 = 0;
+    let mut bytes: u64 = 0;
     let mut truncated = None;
+    // A cap counts as reached only when another row is there to be refused.
     while let Some(row) = rows.try_next().await? {
-        truncated = sink.push(cells(&row)?).await?;
-        if truncated.is_some() {
+        if row_count == limits.row_cap {
+            truncated = Some(Truncation::RowCap);
             break;
+        }
+        if bytes + builder.bytes() as u64 >= limits.byte_cap {
+            truncated = Some(Truncation::ByteCap);
+            break;
+        }
+        decode(&row, &mut builder)?;
+        builder.end_row();
+        row_count += 1;
+        if builder.row_count() >= batch_limit || builder.bytes() >= MAX_BATCH_BYTES {
+            bytes += builder.bytes() as u64;
+            send_batch(frames, &mut columns, &mut columns_sent, builder.take()).await?;
+            batch_limit = (batch_limit * 4).min(MAX_BATCH_ROWS);
         }
     }
     drop(rows);
-    Ok((sink.finish().await?, truncated))
+    send_batch(frames, &mut columns, &mut columns_sent, builder.take()).await?;
+    Ok((row_count, truncated))
 }
 
-/// About what a cell costs once encoded, without encoding it twice.
-fn encoded_size(cell: &Cell) -> u64 {
-    match cell {
-        Cell::Text(text) => text.len() as u64 + 3,
-        Cell::Null | Cell::Bool(_) => 5,
-        Cell::Int(_) | Cell::Float(_) => 12,
+/// Sends the columns before the first batch (their kinds completed from it), then the batch
+/// unless it is empty.
+async fn send_batch(
+    frames: &FrameSender,
+    columns: &mut Vec<ResultColumn>,
+    columns_sent: &mut bool,
+    batch: Batch,
+) -> Result<(), ClientGone> {
+    if !*columns_sent {
+        infer_kinds(columns, &batch);
+        frames.send(&ResultFrame::Columns { columns: std::mem::take(columns) }).await?;
+        *columns_sent = true;
     }
+    if batch.row_count > 0 {
+        frames.send(&ResultFrame::Batch { batch }).await?;
+    }
+    Ok(())
 }
 
-/// Computed columns may have no declared type; take the kind of their first values.
-fn infer_kinds(columns: &mut [ResultColumn], sample: &[Vec<Cell>]) {
-    for (i, column) in columns.iter_mut().enumerate() {
-        if column.kind != ColumnKind::Other {
+/// Computed columns may have no declared type; take the type their values came in.
+fn infer_kinds(columns: &mut [ResultColumn], sample: &Batch) {
+    for (column, values) in columns.iter_mut().zip(&sample.columns) {
+        if column.kind != ColumnKind::Other || values.is_empty() || (0..values.len()).all(|i| values.is_null(i)) {
             continue;
         }
-        let first = sample.iter().filter_map(|row| row.get(i)).find(|c| !matches!(c, Cell::Null));
-        column.kind = match first {
-            Some(Cell::Int(_)) => ColumnKind::Integer,
-            Some(Cell::Float(_)) => ColumnKind::Decimal,
-            Some(Cell::Text(_)) => ColumnKind::Text,
-            Some(Cell::Bool(_)) => ColumnKind::Boolean,
-            Some(Cell::Null) | None => ColumnKind::Other,
+        column.kind = match values.values {
+            Values::Int(_) => ColumnKind::Integer,
+            Values::Float(_) => ColumnKind::Decimal,
+            Values::Text(_) => ColumnKind::Text,
+            Values::Bool(_) => ColumnKind::Boolean,
+            Values::Timestamp(_) => ColumnKind::Timestamp,
+            Values::Date(_) => ColumnKind::Date,
         };
     }
 }
 
 pub fn end_frame(row_count: u64, truncated: Option<Truncation>, started: Instant, limits: QueryLimits) -> ResultFrame {
-    ResultFrame::End {
+    ResultFrame::End(ResultEnd {
         row_count,
         elapsed_ms: started.elapsed().as_millis() as u64,
         truncated,
         row_cap: limits.row_cap,
         timeout_ms: limits.statement_timeout_ms,
-    }
+    })
 }
 
 pub fn error_frame(code: ErrorCode, message: &str) -> ResultFrame {

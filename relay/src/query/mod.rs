@@ -3,21 +3,22 @@
 //! logged or cached.
 
 mod batches;
+mod compression;
 mod network;
 mod sqlite;
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 use vizkraft_domain::api::auth::Permission;
 use vizkraft_domain::api::query::{QueryRequest, ResultFrame, RESULT_STREAM_CONTENT_TYPE};
+use vizkraft_domain::result::wire;
 use vizkraft_domain::{guard, ApiError, ErrorCode};
+
+pub use compression::ResultEncoding;
 
 use crate::access::{Access, ApiRoutes, Principal};
 use crate::config::QueryLimits;
@@ -36,25 +37,33 @@ pub fn routes() -> ApiRoutes {
 
 #[utoipa::path(post, path = "/api/v1/query", tag = "query", request_body = QueryRequest,
     responses(
-        (status = 200, description = "Newline-delimited JSON `ResultFrame`s: columns, row batches, then an end or error frame",
-         content_type = "application/x-ndjson", body = ResultFrame),
+        (status = 200, description = "The result stream (`vizkraft_domain::result::wire`): a columns frame, \
+         columnar row batches, then an end frame (`ResultEnd`) or an error frame (`ApiError`). Sent with \
+         `Content-Encoding: zstd` when the request accepts it.",
+         content_type = "application/vnd.vizkraft.result.v1"),
         (status = 400, description = "The guard refused the SQL (`read_only_violation`, `sql_syntax`)", body = ApiError),
         (status = 404, body = ApiError)))]
 pub async fn run_query(
     State(sources): State<Arc<SourceRegistry>>,
     State(limits): State<QueryLimits>,
     principal: Principal,
+    encoding: ResultEncoding,
     ApiJson(request): ApiJson<QueryRequest>,
 ) -> Result<Response, RelayError> {
     if request.sql.len() > MAX_SQL_BYTES {
         return Err(RelayError::BadRequest(format!("SQL may have at most {MAX_SQL_BYTES} bytes.")));
     }
     let source = sources.get(&principal.organisation_id, &request.source_id).await?;
-    stream_result(source, request.sql, limits).await
+    stream_result(source, request.sql, limits, encoding).await
 }
 
 /// Guards `sql`, then streams its result from `source`.
-pub async fn stream_result(source: Arc<Source>, sql: String, limits: QueryLimits) -> Result<Response, RelayError> {
+pub async fn stream_result(
+    source: Arc<Source>,
+    sql: String,
+    limits: QueryLimits,
+    encoding: ResultEncoding,
+) -> Result<Response, RelayError> {
     guard::check(&sql, source.engine())?;
     let (frames, receiver) = mpsc::channel(FRAMES_IN_FLIGHT);
     let frames = FrameSender(frames);
@@ -78,10 +87,7 @@ pub async fn stream_result(source: Arc<Source>, sql: String, limits: QueryLimits
             tokio::spawn(network::stream(network.clone(), lease, sql, limits, frames));
         }
     }
-    let body = futures::stream::unfold(receiver, |mut rx| async move {
-        rx.recv().await.map(|chunk| (Ok::<Bytes, Infallible>(chunk), rx))
-    });
-    Ok(([(header::CONTENT_TYPE, RESULT_STREAM_CONTENT_TYPE)], Body::from_stream(body)).into_response())
+    Ok(encoding.response(RESULT_STREAM_CONTENT_TYPE, receiver))
 }
 
 /// Why a result stream ended early.
@@ -115,9 +121,9 @@ pub struct ClientGone;
 
 impl FrameSender {
     pub async fn send(&self, frame: &ResultFrame) -> Result<(), ClientGone> {
-        let mut line = serde_json::to_vec(frame).map_err(|_| ClientGone)?;
-        line.push(b'\n');
-        self.0.send(Bytes::from(line)).await.map_err(|_| ClientGone)
+        let mut bytes = Vec::new();
+        wire::encode_frame(frame, &mut bytes);
+        self.0.send(Bytes::from(bytes)).await.map_err(|_| ClientGone)
     }
 
     pub fn is_closed(&self) -> bool {

@@ -12,6 +12,7 @@ use sqlx::postgres::PgRow;
 use sqlx::types::chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use sqlx::{Column, Executor, Row, Statement, TypeInfo};
 use vizkraft_domain::api::query::{Cell, ResultColumn, Truncation};
+use vizkraft_domain::result::BatchBuilder;
 use vizkraft_domain::semantic::ColumnKind;
 use vizkraft_domain::ErrorCode;
 
@@ -127,7 +128,7 @@ async fn read_rows(
             let statement = (&mut *conn).prepare(sql).await?;
             let columns = result_columns(statement.columns());
             let rows = statement.query().fetch(&mut *conn);
-            send_rows(rows, |row| Ok(postgres_cells(row)), columns, limits, frames).await
+            send_rows(rows, decode_postgres, columns, limits, frames).await
         }
         Session::Mysql { conn, mariadb, .. } => {
             let timeout = if *mariadb {
@@ -140,7 +141,7 @@ async fn read_rows(
             let statement = (&mut *conn).prepare(sql).await?;
             let columns = result_columns(statement.columns());
             let rows = statement.query().fetch(&mut *conn);
-            send_rows(rows, |row| Ok(mysql_cells(row)), columns, limits, frames).await
+            send_rows(rows, decode_mysql, columns, limits, frames).await
         }
     }
 }
@@ -158,7 +159,12 @@ fn unreadable(type_name: &str) -> Cell {
 }
 
 fn date_time(value: NaiveDateTime) -> Cell {
-    Cell::Text(value.format("%Y-%m-%d %H:%M:%S%.f").to_string())
+    Cell::Timestamp(value.and_utc().timestamp_micros())
+}
+
+fn date(value: NaiveDate) -> Cell {
+    let days = value.signed_duration_since(NaiveDate::default()).num_days();
+    i32::try_from(days).map(Cell::Date).unwrap_or_else(|_| Cell::Text(value.to_string()))
 }
 
 /// `{1,2,3}`, PostgreSQL's own notation for an array.
@@ -166,8 +172,29 @@ fn list<T: ToString>(values: &[T]) -> String {
     format!("{{{}}}", values.iter().map(T::to_string).collect::<Vec<_>>().join(","))
 }
 
-fn postgres_cells(row: &PgRow) -> Vec<Cell> {
-    (0..row.len()).map(|i| postgres_cell(row, i)).collect()
+fn decode_postgres(row: &PgRow, builder: &mut BatchBuilder) -> Result<(), sqlx::Error> {
+    for i in 0..row.len() {
+        match row.try_get_raw(i) {
+            // Text-like types (and enums, whose binary form is their label) are UTF-8 on the
+            // wire and go to the batch without a copy of their own.
+            Ok(raw) if !sqlx::ValueRef::is_null(&raw) && is_postgres_text(sqlx::ValueRef::type_info(&raw).name()) => {
+                match raw.as_str() {
+                    Ok(text) if !has_control_characters(text) => builder.push_str(i, text),
+                    _ => builder.push(i, postgres_cell(row, i)),
+                }
+            }
+            _ => builder.push(i, postgres_cell(row, i)),
+        }
+    }
+    Ok(())
+}
+
+fn is_postgres_text(type_name: &str) -> bool {
+    matches!(type_name, "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "CITEXT")
+}
+
+fn has_control_characters(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
 
 /// Decodes by the column's PostgreSQL type; NUMERIC by hand, as sqlx needs a decimal crate.
@@ -176,8 +203,9 @@ fn postgres_cell(row: &PgRow, i: usize) -> Cell {
     if sqlx::ValueRef::is_null(&raw) {
         return Cell::Null;
     }
-    let type_name = sqlx::ValueRef::type_info(&raw).name().to_owned();
-    let decoded = match type_name.as_str() {
+    let type_info = sqlx::ValueRef::type_info(&raw);
+    let type_name = type_info.name();
+    let decoded = match type_name {
         "BOOL" => row.try_get_unchecked::<bool, _>(i).map(Cell::Bool),
         "INT2" => row.try_get_unchecked::<i16, _>(i).map(|v| Cell::Int(v.into())),
         "INT4" => row.try_get_unchecked::<i32, _>(i).map(|v| Cell::Int(v.into())),
@@ -185,8 +213,8 @@ fn postgres_cell(row: &PgRow, i: usize) -> Cell {
         "OID" => row.try_get_unchecked::<sqlx::postgres::types::Oid, _>(i).map(|v| Cell::Int(v.0.into())),
         "FLOAT4" => row.try_get_unchecked::<f32, _>(i).map(|v| Cell::Float(v.into())),
         "FLOAT8" => row.try_get_unchecked::<f64, _>(i).map(Cell::Float),
-        "NUMERIC" => return raw.as_bytes().ok().and_then(numeric).unwrap_or_else(|| unreadable(&type_name)),
-        "DATE" => row.try_get_unchecked::<NaiveDate, _>(i).map(|d| Cell::Text(d.to_string())),
+        "NUMERIC" => return raw.as_bytes().ok().and_then(numeric).unwrap_or_else(|| unreadable(type_name)),
+        "DATE" => row.try_get_unchecked::<NaiveDate, _>(i).map(date),
         "TIMESTAMP" => row.try_get_unchecked::<NaiveDateTime, _>(i).map(date_time),
         "TIMESTAMPTZ" => row.try_get_unchecked::<DateTime<Utc>, _>(i).map(|t| date_time(t.naive_utc())),
         "TIME" => row.try_get_unchecked::<NaiveTime, _>(i).map(|t| Cell::Text(t.to_string())),
@@ -199,7 +227,7 @@ fn postgres_cell(row: &PgRow, i: usize) -> Cell {
                 .and_then(|b| b.strip_prefix(&[1]))
                 .and_then(|b| std::str::from_utf8(b).ok())
                 .map(|s| Cell::Text(s.to_owned()))
-                .unwrap_or_else(|| unreadable(&type_name));
+                .unwrap_or_else(|| unreadable(type_name));
         }
         "UUID" => {
             return raw
@@ -217,7 +245,7 @@ fn postgres_cell(row: &PgRow, i: usize) -> Cell {
                         &hex[20..]
                     ))
                 })
-                .unwrap_or_else(|| unreadable(&type_name));
+                .unwrap_or_else(|| unreadable(type_name));
         }
         "TEXT[]" | "VARCHAR[]" | "NAME[]" | "BPCHAR[]" => {
             row.try_get_unchecked::<Vec<String>, _>(i).map(|v| Cell::Text(format!("{{{}}}", v.join(","))))
@@ -231,12 +259,12 @@ fn postgres_cell(row: &PgRow, i: usize) -> Cell {
             return raw
                 .as_str()
                 .ok()
-                .filter(|s| !s.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')))
+                .filter(|s| !has_control_characters(s))
                 .map(|s| Cell::Text(s.to_owned()))
-                .unwrap_or_else(|| unreadable(&type_name))
+                .unwrap_or_else(|| unreadable(type_name))
         }
     };
-    decoded.unwrap_or_else(|_| unreadable(&type_name))
+    decoded.unwrap_or_else(|_| unreadable(type_name))
 }
 
 /// PostgreSQL's binary NUMERIC: ndigits, weight, sign, dscale (all 16-bit), then base-10000
@@ -259,8 +287,11 @@ fn numeric(bytes: &[u8]) -> Option<Cell> {
     Some(Cell::Float(if sign == 0x4000 { -value } else { value }))
 }
 
-fn mysql_cells(row: &MySqlRow) -> Vec<Cell> {
-    (0..row.len()).map(|i| mysql_cell(row, i)).collect()
+fn decode_mysql(row: &MySqlRow, builder: &mut BatchBuilder) -> Result<(), sqlx::Error> {
+    for i in 0..row.len() {
+        builder.push(i, mysql_cell(row, i));
+    }
+    Ok(())
 }
 
 /// Decodes by the column's MySQL type; DECIMAL arrives as text and becomes a float.
@@ -269,8 +300,9 @@ fn mysql_cell(row: &MySqlRow, i: usize) -> Cell {
     if sqlx::ValueRef::is_null(&raw) {
         return Cell::Null;
     }
-    let type_name = sqlx::ValueRef::type_info(&raw).name().to_owned();
-    let decoded = match type_name.as_str() {
+    let type_info = sqlx::ValueRef::type_info(&raw);
+    let type_name = type_info.name();
+    let decoded = match type_name {
         "BOOLEAN" => row.try_get_unchecked::<bool, _>(i).map(Cell::Bool),
         "TINYINT" | "SMALLINT" | "MEDIUMINT" | "INT" | "BIGINT" | "YEAR" => {
             row.try_get_unchecked::<i64, _>(i).map(Cell::Int)
@@ -283,7 +315,7 @@ fn mysql_cell(row: &MySqlRow, i: usize) -> Cell {
         "DECIMAL" => {
             row.try_get_unchecked::<String, _>(i).map(|s| s.parse::<f64>().map(Cell::Float).unwrap_or(Cell::Text(s)))
         }
-        "DATE" => row.try_get_unchecked::<NaiveDate, _>(i).map(|d| Cell::Text(d.to_string())),
+        "DATE" => row.try_get_unchecked::<NaiveDate, _>(i).map(date),
         "DATETIME" | "TIMESTAMP" => row.try_get_unchecked::<NaiveDateTime, _>(i).map(date_time),
         "TIME" => row.try_get_unchecked::<NaiveTime, _>(i).map(|t| Cell::Text(t.to_string())),
         "BLOB" | "TINYBLOB" | "MEDIUMBLOB" | "LONGBLOB" | "BINARY" | "VARBINARY" | "BIT" | "GEOMETRY" => {
@@ -291,7 +323,7 @@ fn mysql_cell(row: &MySqlRow, i: usize) -> Cell {
         }
         _ => row.try_get_unchecked::<String, _>(i).map(Cell::Text),
     };
-    decoded.unwrap_or_else(|_| unreadable(&type_name))
+    decoded.unwrap_or_else(|_| unreadable(type_name))
 }
 
 #[cfg(test)]

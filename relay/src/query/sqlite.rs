@@ -7,6 +7,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteRow, SqliteValueRef};
 use sqlx::{Column, Decode, Executor, Row, Sqlite, Statement, TypeInfo, ValueRef};
 use vizkraft_domain::api::query::{Cell, ResultColumn, Truncation};
+use vizkraft_domain::result::BatchBuilder;
 use vizkraft_domain::semantic::ColumnKind;
 use vizkraft_domain::ErrorCode;
 
@@ -71,29 +72,35 @@ async fn read_rows(
         .map(|c| ResultColumn { name: c.name().to_owned(), kind: ColumnKind::from_declared_type(c.type_info().name()) })
         .collect();
     let rows = statement.query().fetch(&mut **conn);
-    send_rows(rows, cells, columns, limits, frames).await
+    send_rows(rows, decode, columns, limits, frames).await
 }
 
-fn cells(row: &SqliteRow) -> Result<Vec<Cell>, sqlx::Error> {
-    (0..row.len()).map(|i| cell(row.try_get_raw(i)?)).collect()
+fn decode(row: &SqliteRow, builder: &mut BatchBuilder) -> Result<(), sqlx::Error> {
+    for i in 0..row.len() {
+        push_value(row.try_get_raw(i)?, i, builder)?;
+    }
+    Ok(())
 }
 
 /// Decodes by the value's storage class (https://www.sqlite.org/datatype3.html §2), not the
 /// declared type, since SQLite lets a column hold any class.
-fn cell(value: SqliteValueRef<'_>) -> Result<Cell, sqlx::Error> {
+fn push_value(value: SqliteValueRef<'_>, column: usize, builder: &mut BatchBuilder) -> Result<(), sqlx::Error> {
     if value.is_null() {
-        return Ok(Cell::Null);
+        builder.push(column, Cell::Null);
+        return Ok(());
     }
-    let class = value.type_info().name().to_owned();
-    let decoded = match class.as_str() {
+    let cell = match value.type_info().name() {
         "INTEGER" => <i64 as Decode<Sqlite>>::decode(value).map(Cell::Int),
         "REAL" => <f64 as Decode<Sqlite>>::decode(value).map(Cell::Float),
-        "BLOB" => {
-            <Vec<u8> as Decode<Sqlite>>::decode(value).map(|b| Cell::Text(format!("(binary, {} bytes)", b.len())))
+        "BLOB" => <&[u8] as Decode<Sqlite>>::decode(value).map(|b| Cell::Text(format!("(binary, {} bytes)", b.len()))),
+        _ => {
+            let text = <&str as Decode<Sqlite>>::decode(value).map_err(sqlx::Error::Decode)?;
+            builder.push_str(column, text);
+            return Ok(());
         }
-        _ => <String as Decode<Sqlite>>::decode(value).map(Cell::Text),
     };
-    decoded.map_err(sqlx::Error::Decode)
+    builder.push(column, cell.map_err(sqlx::Error::Decode)?);
+    Ok(())
 }
 
 fn is_interrupt(e: &sqlx::Error) -> bool {

@@ -2,7 +2,7 @@
 //! and how a reply is read as one of those outcomes.
 
 use axum::http::StatusCode;
-use vizkraft_domain::api::query::{ResultFrame, Truncation};
+use vizkraft_domain::api::query::{ResultEnd, ResultFrame, Truncation};
 use vizkraft_domain::{ApiError, ErrorCode};
 
 /// The outcome a case must have. Anything else (above all, success in changing anything)
@@ -45,8 +45,8 @@ pub fn outcome(reply: &Reply) -> Result<Expect, String> {
             Some(ResultFrame::Error { error }) if error.code == ErrorCode::ReadOnlyViolation => Ok(ServerRefuses),
             Some(ResultFrame::Error { error }) if error.code == ErrorCode::QueryFailed => Ok(Fails),
             Some(ResultFrame::Error { error }) if error.code == ErrorCode::QueryTimeout => Ok(TimesOut),
-            Some(ResultFrame::End { truncated: Some(Truncation::RowCap), .. }) => Ok(Capped),
-            Some(ResultFrame::End { truncated: None, .. }) => Ok(Reads),
+            Some(ResultFrame::End(ResultEnd { truncated: Some(Truncation::RowCap), .. })) => Ok(Capped),
+            Some(ResultFrame::End(ResultEnd { truncated: None, .. })) => Ok(Reads),
             other => Err(format!("unexpected last frame {other:?}")),
         },
     }

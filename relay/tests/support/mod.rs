@@ -176,17 +176,20 @@ impl TestRelay {
     }
 }
 
-/// Every row of a result's `Rows` frames, in order.
+/// Every row of a result's batches, in order.
 pub fn rows_of(frames: &[ResultFrame]) -> Vec<Vec<vizkraft_domain::api::query::Cell>> {
-    frames
-        .iter()
-        .filter_map(|f| if let ResultFrame::Rows { rows } = f { Some(rows.clone()) } else { None })
-        .flatten()
-        .collect()
+    let mut data = vizkraft_domain::result::ResultData::default();
+    for frame in frames {
+        if let ResultFrame::Batch { batch } = frame {
+            data.push(batch.clone());
+        }
+    }
+    data.sample_rows(usize::MAX)
 }
 
+/// The frames of a result stream's body (sent without `Accept-Encoding`, so not compressed).
 pub fn frames(body: &[u8]) -> Vec<ResultFrame> {
-    body.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect()
+    vizkraft_domain::result::wire::decode_all(body).unwrap()
 }
 
 pub struct Reply {

@@ -192,7 +192,18 @@ impl Browser {
             const o = chart.getOption();
             if (!o.series || !o.series.length || !o.series[0].data || !o.series[0].data.length) return null;
             if ('{kind}' === 'pie') return {{kind: '{kind}', pie: o.series[0].data.map(d => [d.name, d.value])}};
-            return {{kind: '{kind}', x: o.xAxis[0].data, y: o.series[0].data}};
+            // The points as ECharts itself holds them, whether they came as objects or as a
+            // typed array: x as the category it names (or the number), y as the value.
+            const data = chart.getModel().getSeriesByIndex(0).getData();
+            const [xDim, yDim] = [data.mapDimension('x'), data.mapDimension('y')];
+            const categories = o.xAxis[0].data;
+            const x = [], y = [];
+            for (let i = 0; i < data.count(); i++) {{
+                const xv = data.get(xDim, i);
+                x.push(categories ? categories[xv] : xv);
+                y.push(data.get(yDim, i));
+            }}
+            return {{kind: '{kind}', x, y}};
             "#
         );
         self.wait_for_js(&format!("a {kind} chart"), &script).await
