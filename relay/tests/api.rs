@@ -105,6 +105,54 @@ async fn the_row_cap_truncates_and_says_so() {
 }
 
 #[tokio::test]
+async fn the_byte_cap_truncates_and_says_so() {
+    let relay =
+        TestRelay::start(QueryLimits { row_cap: 1_000_000, statement_timeout_ms: 30_000, byte_cap: 100_000 }).await;
+    let frames = relay.query("SELECT id, total_amount FROM orders").await.unwrap();
+    let rows = rows_of(&frames).len();
+    // Two 8-byte values a row: the cap stops the result near 6,250 rows, far short of all.
+    assert!((6_000..=6_400).contains(&rows), "{rows} rows");
+    assert!(matches!(frames.last(), Some(ResultFrame::End(ResultEnd { truncated: Some(Truncation::ByteCap), .. }))));
+}
+
+/// Browsers ask for zstd; the stream then comes compressed, frame by frame, and decompresses
+/// to the very bytes an uncompressed request gets (the elapsed time aside).
+#[tokio::test]
+async fn results_are_zstd_compressed_when_the_client_accepts_it() {
+    let relay = TestRelay::default().await;
+    let sql = "SELECT id, customer_id, status, order_date, total_amount FROM orders ORDER BY id";
+    let body = serde_json::json!({"source_id": "demo", "sql": sql});
+    let plain = relay.call(Method::POST, "/api/v1/query", Some(body.clone()), &relay.owner).await;
+    assert_eq!(plain.headers.get("content-encoding"), None);
+    assert_eq!(plain.headers["content-type"], "application/vnd.vizkraft.result.v1");
+
+    let mut request = TestRelay::build(Method::POST, "/api/v1/query", Some(body), &relay.owner);
+    request.headers_mut().insert("accept-encoding", "gzip, deflate, br, zstd".parse().unwrap());
+    let compressed = relay.send(request).await;
+    assert_eq!(compressed.headers["content-encoding"], "zstd");
+    assert_eq!(compressed.headers["vary"], "accept-encoding");
+    let decompressed = zstd::decode_all(compressed.body.as_slice()).unwrap();
+    assert!(
+        compressed.body.len() * 2 < decompressed.len(),
+        "{} bytes compressed from {}",
+        compressed.body.len(),
+        decompressed.len()
+    );
+    let rows = |bytes: &[u8]| rows_of(&support::frames(bytes));
+    assert_eq!(rows(&decompressed), rows(&plain.body));
+
+    // `q=0` refuses a coding.
+    let mut request = TestRelay::build(
+        Method::POST,
+        "/api/v1/query",
+        Some(serde_json::json!({"source_id": "demo", "sql": "SELECT 1"})),
+        &relay.owner,
+    );
+    request.headers_mut().insert("accept-encoding", "zstd;q=0, gzip".parse().unwrap());
+    assert_eq!(relay.send(request).await.headers.get("content-encoding"), None);
+}
+
+#[tokio::test]
 async fn a_query_past_the_statement_timeout_is_stopped_with_a_clear_error() {
     let relay =
         TestRelay::start(QueryLimits { row_cap: 1_000_000, statement_timeout_ms: 200, byte_cap: 1 << 30 }).await;

@@ -7,6 +7,7 @@
 mod access;
 mod ask;
 mod canary;
+mod large_result;
 mod security_headers;
 mod sources;
 mod support;
