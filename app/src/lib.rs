@@ -180,6 +180,16 @@ pub fn App() -> impl IntoView {
 
     api::on_session_ended(move || session.signed_out());
     check_session(session);
+    components::register_service_worker();
+    let online = components::online_signal();
+    // Back online after a failed start: try again without waiting for a click.
+    Effect::new(move |was_online: Option<bool>| {
+        let now = online.get();
+        if now && was_online == Some(false) && session.auth.with_untracked(|a| matches!(a, Auth::Failed(_))) {
+            check_session(session);
+        }
+        now
+    });
 
     // Back and Forward change the address without a reload; the page follows it.
     let popstate = window_event_listener(leptos::ev::popstate, move |_| {
@@ -217,6 +227,7 @@ pub fn App() -> impl IntoView {
                 </header>
             }.into_any()
         }}
+        <components::OfflineBanner online=online />
         <main class="content">
             {move || match shown.get() {
                 Screen::Checking => view! { <p class="muted page-note">"Loading…"</p> }.into_any(),

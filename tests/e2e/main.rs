@@ -8,6 +8,7 @@ mod access;
 mod ask;
 mod canary;
 mod large_result;
+mod pwa;
 mod security_headers;
 mod sources;
 mod support;

@@ -127,8 +127,10 @@ async fn read_rows(
                 .await?;
             let statement = (&mut *conn).prepare(sql).await?;
             let columns = result_columns(statement.columns());
+            let decoders: Vec<PgDecoder> =
+                statement.columns().iter().map(|c| PgDecoder::for_type(c.type_info().name())).collect();
             let rows = statement.query().fetch(&mut *conn);
-            send_rows(rows, decode_postgres, columns, limits, frames).await
+            send_rows(rows, |row, batch| decode_postgres(&decoders, row, batch), columns, limits, frames).await
         }
         Session::Mysql { conn, mariadb, .. } => {
             let timeout = if *mariadb {
@@ -172,29 +174,103 @@ fn list<T: ToString>(values: &[T]) -> String {
     format!("{{{}}}", values.iter().map(T::to_string).collect::<Vec<_>>().join(","))
 }
 
-fn decode_postgres(row: &PgRow, builder: &mut BatchBuilder) -> Result<(), sqlx::Error> {
-    for i in 0..row.len() {
-        match row.try_get_raw(i) {
-            // Text-like types (and enums, whose binary form is their label) are UTF-8 on the
-            // wire and go to the batch without a copy of their own.
-            Ok(raw) if !sqlx::ValueRef::is_null(&raw) && is_postgres_text(sqlx::ValueRef::type_info(&raw).name()) => {
-                match raw.as_str() {
-                    Ok(text) if !has_control_characters(text) => builder.push_str(i, text),
-                    _ => builder.push(i, postgres_cell(row, i)),
-                }
-            }
-            _ => builder.push(i, postgres_cell(row, i)),
+/// How a PostgreSQL column's values are read, chosen once per result from the column's type:
+/// the common types straight from their binary form, the rest by [`postgres_cell`].
+#[derive(Clone, Copy)]
+enum PgDecoder {
+    Bool,
+    Int2,
+    Int4,
+    Int8,
+    Float4,
+    Float8,
+    /// Days since 2000-01-01.
+    Date,
+    /// Microseconds since 2000-01-01.
+    Timestamp,
+    Numeric,
+    /// Text-like types are UTF-8 on the wire and go to the batch without a copy of their own.
+    Text,
+    Other,
+}
+
+/// 2000-01-01, PostgreSQL's epoch, from 1970-01-01.
+const PG_EPOCH_DAYS: i64 = 10_957;
+const PG_EPOCH_MICROS: i64 = PG_EPOCH_DAYS * 86_400_000_000;
+
+impl PgDecoder {
+    fn for_type(type_name: &str) -> PgDecoder {
+        match type_name {
+            "BOOL" => PgDecoder::Bool,
+            "INT2" => PgDecoder::Int2,
+            "INT4" => PgDecoder::Int4,
+            "INT8" => PgDecoder::Int8,
+            "FLOAT4" => PgDecoder::Float4,
+            "FLOAT8" => PgDecoder::Float8,
+            "DATE" => PgDecoder::Date,
+            "TIMESTAMP" | "TIMESTAMPTZ" => PgDecoder::Timestamp,
+            "NUMERIC" => PgDecoder::Numeric,
+            "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "CITEXT" => PgDecoder::Text,
+            _ => PgDecoder::Other,
+        }
+    }
+
+    /// The value from its binary form, or `None` to take the general path.
+    fn fast(self, bytes: &[u8]) -> Option<Cell> {
+        let word = |n: usize| bytes.get(..n).filter(|_| bytes.len() == n);
+        Some(match self {
+            PgDecoder::Bool => Cell::Bool(*word(1)?.first()? != 0),
+            PgDecoder::Int2 => Cell::Int(i16::from_be_bytes(word(2)?.try_into().ok()?).into()),
+            PgDecoder::Int4 => Cell::Int(i32::from_be_bytes(word(4)?.try_into().ok()?).into()),
+            PgDecoder::Int8 => Cell::Int(i64::from_be_bytes(word(8)?.try_into().ok()?)),
+            PgDecoder::Float4 => Cell::Float(f32::from_be_bytes(word(4)?.try_into().ok()?).into()),
+            PgDecoder::Float8 => Cell::Float(f64::from_be_bytes(word(8)?.try_into().ok()?)),
+            PgDecoder::Date => match i32::from_be_bytes(word(4)?.try_into().ok()?) {
+                i32::MAX => Cell::Text("infinity".into()),
+                i32::MIN => Cell::Text("-infinity".into()),
+                days => Cell::Date(i32::try_from(i64::from(days) + PG_EPOCH_DAYS).ok()?),
+            },
+            PgDecoder::Timestamp => match i64::from_be_bytes(word(8)?.try_into().ok()?) {
+                i64::MAX => Cell::Text("infinity".into()),
+                i64::MIN => Cell::Text("-infinity".into()),
+                micros => Cell::Timestamp(micros.checked_add(PG_EPOCH_MICROS)?),
+            },
+            PgDecoder::Numeric => numeric(bytes)?,
+            PgDecoder::Text | PgDecoder::Other => return None,
+        })
+    }
+}
+
+fn decode_postgres(decoders: &[PgDecoder], row: &PgRow, builder: &mut BatchBuilder) -> Result<(), sqlx::Error> {
+    for (i, decoder) in decoders.iter().enumerate() {
+        let raw = row.try_get_raw(i)?;
+        if sqlx::ValueRef::is_null(&raw) {
+            builder.push(i, Cell::Null);
+            continue;
+        }
+        let binary = raw.format() == sqlx::postgres::PgValueFormat::Binary;
+        let bytes = raw.as_bytes().ok().filter(|_| binary);
+        match (decoder, bytes) {
+            (PgDecoder::Text, Some(bytes)) => match std::str::from_utf8(bytes) {
+                Ok(text) if !has_control_characters(text) => builder.push_str(i, text),
+                _ => builder.push(i, postgres_cell(row, i)),
+            },
+            (decoder, Some(bytes)) => builder.push(i, decoder.fast(bytes).unwrap_or_else(|| postgres_cell(row, i))),
+            (_, None) => builder.push(i, postgres_cell(row, i)),
         }
     }
     Ok(())
 }
 
-fn is_postgres_text(type_name: &str) -> bool {
-    matches!(type_name, "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "CITEXT")
-}
-
+/// Control characters (Unicode `Cc`: U+0000–U+001F, U+007F–U+009F) other than tab and line
+/// breaks, found by bytes: the C1 range is `0xC2 0x80`–`0xC2 0x9F` in UTF-8.
 fn has_control_characters(text: &str) -> bool {
-    text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+            || b == 0x7f
+            || (b == 0xc2 && bytes.get(i + 1).is_some_and(|next| (0x80..=0x9f).contains(next)))
+    })
 }
 
 /// Decodes by the column's PostgreSQL type; NUMERIC by hand, as sqlx needs a decimal crate.
@@ -339,6 +415,24 @@ mod tests {
             bytes.extend_from_slice(&d.to_be_bytes());
         }
         bytes
+    }
+
+    #[test]
+    fn control_characters_are_found_by_bytes_as_by_chars() {
+        for text in ["plain", "tab\there", "line\nbreak", "bell\u{7}", "del\u{7f}", "c1\u{85}", "é and ü", "\u{a0}nbsp"]
+        {
+            let by_chars = text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'));
+            assert_eq!(has_control_characters(text), by_chars, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn binary_dates_and_timestamps_count_from_1970() {
+        assert_eq!(PgDecoder::Date.fast(&0i32.to_be_bytes()), Some(Cell::Date(10_957)));
+        assert_eq!(PgDecoder::Timestamp.fast(&0i64.to_be_bytes()), Some(Cell::Timestamp(946_684_800_000_000)));
+        assert_eq!(PgDecoder::Timestamp.fast(&i64::MAX.to_be_bytes()), Some(Cell::Text("infinity".into())));
+        assert_eq!(PgDecoder::Int4.fast(&[0, 0, 1]), None, "a short value takes the general path");
+        assert_eq!(PgDecoder::Int2.fast(&(-2i16).to_be_bytes()), Some(Cell::Int(-2)));
     }
 
     #[test]

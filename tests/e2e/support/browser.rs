@@ -91,6 +91,12 @@ impl Browser {
         Browser { client, driver, profile }
     }
 
+    /// Sends a Chrome DevTools Protocol command to the page and returns its result.
+    pub async fn devtools(&self, method: &'static str, params: Value) -> Value {
+        let reply = self.client.issue_cmd(DevTools { method, params }).await.unwrap();
+        reply.get("value").cloned().unwrap_or(reply)
+    }
+
     /// Types into the field with `testid`, replacing what is there.
     pub async fn fill(&self, testid: &str, text: &str) {
         let field = self
