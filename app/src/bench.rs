@@ -87,19 +87,21 @@ pub fn bench_decode(bytes: &[u8]) -> Result<u32, JsError> {
 #[wasm_bindgen]
 pub fn bench_chart_handoff(points: u32) -> Result<Vec<f64>, JsError> {
     let now = || web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
-    let y = |i: u32| (f64::from(i) / 1000.0).sin();
+    let ys: Vec<f64> = (0..points).map(|i| (f64::from(i) / 1000.0).sin()).collect();
     let frame = || Chart::new().x_axis(Axis::new().type_(AxisType::Value)).y_axis(Axis::new().type_(AxisType::Value));
 
     let started = now();
-    let data: Vec<CompositeValue> = (0..points)
-        .map(|i| CompositeValue::Array(vec![CompositeValue::from(f64::from(i)), CompositeValue::from(y(i))]))
+    let data: Vec<CompositeValue> = ys
+        .iter()
+        .enumerate()
+        .map(|(i, &y)| CompositeValue::Array(vec![CompositeValue::from(i as f64), CompositeValue::from(y)]))
         .collect();
     let chart = frame().series(Line::new().data(data));
     let charming = serde_wasm_bindgen::to_value(&chart).map_err(|e| JsError::new(&e.to_string()))?;
     let charming_ms = now() - started;
 
     let started = now();
-    let points: Vec<f64> = (0..points).flat_map(|i| [f64::from(i), y(i)]).collect();
+    let points: Vec<f64> = ys.iter().enumerate().flat_map(|(i, &y)| [i as f64, y]).collect();
     let option = ChartOption { chart: frame().series(Line::new()), series_points: vec![points], note: None };
     let typed = option_to_js(&option).map_err(|e| JsError::new(&e))?;
     let typed_ms = now() - started;

@@ -114,12 +114,16 @@ fn resident_kib(field: &str) -> u64 {
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
-/// A client of the relay over HTTPS (TLS 1.3, trusting the relay's own certificate).
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+/// A client of the relay over HTTPS (TLS 1.3, trusting the relay's own certificate), keeping
+/// its connection alive between requests as a browser does.
 struct Client {
     addr: SocketAddr,
     origin: String,
     tls: TlsConnector,
     cookie: String,
+    connection: tokio::sync::Mutex<Option<Sender>>,
 }
 
 /// One result read by [`Client::stream`].
@@ -146,7 +150,13 @@ impl Client {
             .with_no_client_auth();
         let origin = relay.url.trim_end_matches('/').to_owned();
         let addr = origin.trim_start_matches("https://").parse().unwrap();
-        let mut client = Client { addr, origin, tls: TlsConnector::from(Arc::new(config)), cookie: String::new() };
+        let mut client = Client {
+            addr,
+            origin,
+            tls: TlsConnector::from(Arc::new(config)),
+            cookie: String::new(),
+            connection: tokio::sync::Mutex::new(None),
+        };
         let setup = json!({"token": relay.setup_token, "email": "bench@example.com", "display_name": "Bench",
                            "password": "bench-password-1", "organisation_name": "Bench"});
         let (status, headers, _) = client.call("/api/v1/setup", &setup, "").await;
@@ -156,12 +166,25 @@ impl Client {
         client
     }
 
-    async fn send(&self, path: &str, body: &Value, accept_encoding: &str) -> hyper::Response<hyper::body::Incoming> {
+    async fn connect(&self) -> Sender {
         let tcp = TcpStream::connect(self.addr).await.unwrap();
         tcp.set_nodelay(true).unwrap();
         let tls = self.tls.connect(ServerName::try_from("localhost").unwrap(), tcp).await.unwrap();
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls)).await.unwrap();
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls)).await.unwrap();
         tokio::spawn(connection);
+        sender
+    }
+
+    async fn send(&self, path: &str, body: &Value, accept_encoding: &str) -> hyper::Response<hyper::body::Incoming> {
+        let mut slot = self.connection.lock().await;
+        let reusable = match slot.as_mut() {
+            Some(sender) => sender.ready().await.is_ok(),
+            None => false,
+        };
+        if !reusable {
+            *slot = Some(self.connect().await);
+        }
+        let sender = slot.as_mut().unwrap();
         let mut request = Request::post(path)
             .header("host", self.addr.to_string())
             .header("origin", &self.origin)
@@ -402,7 +425,7 @@ fn main() {
     // B3: first rows, on a query whose first row the server has at once.
     let quick = "SELECT g::bigint AS id, now() AS at, 1 AS n, 0.5::float8 AS x, 1.5::numeric AS amount, 'a' AS label FROM generate_series(1, 5000) AS g";
     let (mut relay_first, mut direct_first) = (Vec::new(), Vec::new());
-    for _ in 0..9 {
+    for _ in 0..21 {
         let streamed = client_rt.block_on(client.stream(&source, quick, true, false));
         relay_first.push(streamed.to_first_batch.as_secs_f64() * 1000.0);
         direct_first.push(bare_fetch(&db, quick).2.as_secs_f64() * 1000.0);

@@ -120,11 +120,10 @@ async fn read_rows(
 ) -> Result<(u64, Option<Truncation>), Failure> {
     match session {
         Session::Postgres { conn, .. } => {
-            conn.execute("BEGIN READ ONLY").await?;
-            sqlx::query("SELECT set_config('statement_timeout', $1, true)")
-                .bind(limits.statement_timeout_ms.to_string())
-                .execute(&mut *conn)
-                .await?;
+            // One round trip (the simple protocol takes both statements); the timeout is the
+            // relay's own number, never user input.
+            let begin = format!("BEGIN READ ONLY; SET LOCAL statement_timeout = {}", limits.statement_timeout_ms);
+            conn.execute(begin.as_str()).await?;
             let statement = (&mut *conn).prepare(sql).await?;
             let columns = result_columns(statement.columns());
             let decoders: Vec<PgDecoder> =
