@@ -45,6 +45,7 @@ async fn the_app_installs_caches_its_shell_only_and_opens_offline() {
     assert_eq!(installability["installabilityErrors"], json!([]), "{installability}");
 
     // Use the app: a question, its chart and its rows.
+    browser.wait_for_js("the Ask page", "return document.querySelector('[data-testid=question-input]');").await;
     browser.ask("revenue by month").await;
     browser.wait_for_chart("line").await;
     browser.run_sql("SELECT name, unit_price FROM products ORDER BY id").await;

@@ -11,6 +11,7 @@ use vizkraft_domain::result::ResultData;
 use wasm_bindgen::prelude::*;
 
 use crate::charts::{big_number, echarts_option, kind_slug, uses_echarts, ChartOption};
+use crate::components::export::{download_pieces, download_url};
 
 /// Past this many points ECharts draws in its incremental "large" mode, without animation.
 const LARGE_POINTS: usize = 2_000;
@@ -22,6 +23,21 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = echarts, js_name = init, catch)]
     fn echarts_init(element: &web_sys::Element) -> Result<EchartsInstance, JsValue>;
+
+    /// `echarts.init(element, theme, {renderer, width, height})`.
+    #[wasm_bindgen(js_namespace = echarts, js_name = init, catch)]
+    fn echarts_init_with(
+        element: &web_sys::Element,
+        theme: &JsValue,
+        options: &JsValue,
+    ) -> Result<EchartsInstance, JsValue>;
+
+    #[wasm_bindgen(method, js_name = getDataURL)]
+    fn get_data_url(this: &EchartsInstance, options: &JsValue) -> String;
+
+    /// Only on an instance made with the SVG renderer.
+    #[wasm_bindgen(method, js_name = renderToSVGString)]
+    fn render_to_svg_string(this: &EchartsInstance) -> String;
 
     #[wasm_bindgen(method, js_name = setOption, catch)]
     fn set_option(this: &EchartsInstance, option: &JsValue) -> Result<(), JsValue>;
@@ -74,6 +90,8 @@ pub fn ChartView(
 ) -> impl IntoView {
     let node = NodeRef::<Div>::new();
     let instance = StoredValue::new_local(None::<EchartsInstance>);
+    // The option last drawn, to draw again with the SVG renderer for an SVG export.
+    let drawn_option = StoredValue::new_local(None::<JsValue>);
     let render_error = RwSignal::new(None::<String>);
     let note = RwSignal::new(None::<String>);
     let kind = Memo::new(move |_| spec.with(|s| s.as_ref().map_or(ChartKind::Table, |s| s.kind)));
@@ -99,6 +117,7 @@ pub fn ChartView(
             let chart = echarts_init(&element).map_err(|e| format!("{e:?}"))?;
             let set = chart.set_option(&js).map_err(|e| format!("{e:?}"));
             instance.try_set_value(Some(chart));
+            drawn_option.try_set_value(Some(js));
             set
         });
         if let Err(error) = drawn {
@@ -114,6 +133,27 @@ pub fn ChartView(
         dispose(instance);
     });
 
+    let export_error = RwSignal::new(None::<String>);
+    let export_png = move |_| {
+        let saved = instance.with_value(|chart| match chart {
+            Some(chart) => {
+                let options =
+                    js_object(&[("type", "png".into()), ("pixelRatio", 2.into()), ("backgroundColor", "#fff".into())]);
+                download_url("vizkraft-chart.png", &chart.get_data_url(&options))
+            }
+            None => Err("there is no chart to export".to_owned()),
+        });
+        export_error.set(saved.err());
+    };
+    let export_svg = move |_| {
+        let saved = match (drawn_option.get_value(), node.get_untracked()) {
+            (Some(option), Some(element)) => svg_of(&option, &element)
+                .and_then(|svg| download_pieces("vizkraft-chart.svg", "image/svg+xml", std::iter::once(svg))),
+            _ => Err("there is no chart to export".to_owned()),
+        };
+        export_error.set(saved.err());
+    };
+
     let slug = move || kind_slug(kind.get());
     let number = move || {
         spec.with(|spec| {
@@ -126,6 +166,11 @@ pub fn ChartView(
         {move || match mode.get() {
             Mode::Echarts => view! {
                 <div class="chart" node_ref=node data-testid="chart" data-chart-kind=slug role="img"></div>
+                <div class="chart-exports">
+                    <span class="muted small">"Save chart as"</span>
+                    <button type="button" class="button secondary small" data-testid="export-png" on:click=export_png>"PNG"</button>
+                    <button type="button" class="button secondary small" data-testid="export-svg" on:click=export_svg>"SVG"</button>
+                </div>
             }.into_any(),
             Mode::Number => view! {
                 <div class="chart chart-number" data-testid="chart" data-chart-kind=slug>
@@ -145,7 +190,38 @@ pub fn ChartView(
         {move || render_error.get().map(|message| view! {
             <p class="note">"The chart could not be drawn: " {message}</p>
         })}
+        {move || export_error.get().map(|message| view! {
+            <p class="note">"The chart could not be saved: " {message}</p>
+        })}
     }
+}
+
+/// A plain JS object of `entries`.
+fn js_object(entries: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (key, value) in entries {
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), value);
+    }
+    object.into()
+}
+
+/// The chart as SVG: `option` drawn once more by ECharts' SVG renderer, at the size of the
+/// chart on screen, on a detached node that is disposed at once.
+fn svg_of(option: &JsValue, shown: &web_sys::Element) -> Result<String, String> {
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let node = document.create_element("div").map_err(|e| format!("{e:?}"))?;
+    let size = shown.get_bounding_client_rect();
+    let options = js_object(&[
+        ("renderer", "svg".into()),
+        ("width", size.width().max(320.0).into()),
+        ("height", size.height().max(240.0).into()),
+    ]);
+    let chart = echarts_init_with(&node, &JsValue::NULL, &options).map_err(|e| format!("{e:?}"))?;
+    // No animation: the SVG must hold the finished chart.
+    let _ = js_sys::Reflect::set(option, &JsValue::from_str("animation"), &JsValue::FALSE);
+    let svg = chart.set_option(option).map(|()| chart.render_to_svg_string()).map_err(|e| format!("{e:?}"));
+    chart.dispose();
+    svg
 }
 
 /// Frees the ECharts instance, if any. `try_` because cleanup may run after the stored value

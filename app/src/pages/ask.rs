@@ -15,7 +15,8 @@ use vizkraft_domain::semantic::{Answer, Clarification as ClarificationBody, Comp
 use crate::api::{self, Abort, ClientError};
 use crate::charts;
 use crate::components::{
-    ChartSwitcher, ChartView, Clarification, DataTable, ErrorMessage, Explanation, RunProgress, SchemaBrowser,
+    ChartSwitcher, ChartView, Clarification, DataTable, ErrorMessage, Explanation, ExportCsvButton, RunProgress,
+    SchemaBrowser,
 };
 use crate::state::{LiveResult, Remote, RunStatus};
 
@@ -385,6 +386,10 @@ pub fn AskPage(
 
                 <Show when=move || has_columns.get()>
                     <div class="card table-card">
+                        <div class="table-actions">
+                            <span class="muted small">"Save rows as"</span>
+                            <ExportCsvButton columns=result.columns data=result.data />
+                        </div>
                         <DataTable columns=result.columns data=result.data generation=result.generation />
                     </div>
                 </Show>

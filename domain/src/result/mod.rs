@@ -3,6 +3,7 @@
 //! point reduction for charts too dense to draw ([`downsample`]).
 
 pub mod batch;
+pub mod csv;
 pub mod downsample;
 mod time;
 pub mod wire;
