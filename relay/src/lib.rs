@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod ask;
 pub mod audit;
 pub mod auth;
+pub mod charts;
 pub mod config;
 pub mod demo;
 pub mod error;
@@ -51,6 +52,7 @@ pub fn api_routes() -> ApiRoutes {
         .merge(sources::routes())
         .merge(ask::routes())
         .merge(query::routes())
+        .merge(charts::routes())
         .merge(openapi::routes())
 }
 

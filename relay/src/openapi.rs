@@ -46,6 +46,13 @@ use crate::access::{Access, ApiRoutes};
         crate::ask::ask_question,
         crate::ask::run_question,
         crate::query::run_query,
+        crate::charts::list_charts,
+        crate::charts::save_chart,
+        crate::charts::get_chart,
+        crate::charts::change_chart,
+        crate::charts::delete_chart,
+        crate::charts::duplicate_chart,
+        crate::charts::run_chart,
     )
 )]
 pub struct ApiDoc;

@@ -30,29 +30,6 @@ fn body_for(method: &Method) -> Option<Value> {
 }
 
 impl TestRelay {
-    /// Invites `email` as `role` and accepts with a new account; returns that person's session.
-    async fn member(&self, email: &str, role: Role) -> Auth {
-        let invitation = self.invite(role).await;
-        let reply = self
-            .call(
-                Method::POST,
-                "/api/v1/invitations/accept",
-                Some(json!({"token": invitation, "email": email, "display_name": email, "password": "member-password-1"})),
-                &Auth::None,
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-        Auth::Session(reply.session_cookie().unwrap())
-    }
-
-    /// A fresh invitation token from the owner.
-    async fn invite(&self, role: Role) -> String {
-        let reply = self.call(Method::POST, "/api/v1/invitations", Some(json!({"role": role})), &self.owner).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-        let created: CreateInvitationResponse = reply.json();
-        created.link_path.strip_prefix("/invite#").unwrap().to_owned()
-    }
-
     async fn sign_in(&self, email: &str, password: &str) -> Reply {
         self.call(Method::POST, "/api/v1/session", Some(json!({"email": email, "password": password})), &Auth::None)
             .await

@@ -33,6 +33,9 @@ pub fn kind_label(kind: AuditEventKind) -> &'static str {
         AuditEventKind::SourceAdded => "Data source added",
         AuditEventKind::SourceChanged => "Data source changed",
         AuditEventKind::SourceRemoved => "Data source removed",
+        AuditEventKind::ChartSaved => "Chart saved",
+        AuditEventKind::ChartChanged => "Chart changed",
+        AuditEventKind::ChartDeleted => "Chart deleted",
     }
 }
 

@@ -21,6 +21,9 @@ pub enum AuditEventKind {
     SourceAdded,
     SourceChanged,
     SourceRemoved,
+    ChartSaved,
+    ChartChanged,
+    ChartDeleted,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

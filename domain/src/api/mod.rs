@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod ask;
 pub mod audit;
 pub mod auth;
+pub mod charts;
 pub mod members;
 pub mod query;
 pub mod sources;

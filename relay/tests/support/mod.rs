@@ -18,6 +18,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 use vizkraft_domain::api::ask::AskResponse;
+use vizkraft_domain::api::auth::Role;
+use vizkraft_domain::api::members::CreateInvitationResponse;
 use vizkraft_domain::api::query::ResultFrame;
 use vizkraft_domain::semantic::CompileOutcome;
 use vizkraft_domain::ApiError;
@@ -159,6 +161,29 @@ impl TestRelay {
         let (status, body) = self.post("/api/v1/ask", json!({"source_id": "demo", "question": question})).await;
         assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
         serde_json::from_slice::<AskResponse>(&body).unwrap().outcome
+    }
+
+    /// Invites `email` as `role` and accepts with a new account; returns that person's session.
+    pub async fn member(&self, email: &str, role: Role) -> Auth {
+        let invitation = self.invite(role).await;
+        let reply = self
+            .call(
+                Method::POST,
+                "/api/v1/invitations/accept",
+                Some(json!({"token": invitation, "email": email, "display_name": email, "password": "member-password-1"})),
+                &Auth::None,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        Auth::Session(reply.session_cookie().unwrap())
+    }
+
+    /// A fresh invitation token from the owner.
+    pub async fn invite(&self, role: Role) -> String {
+        let reply = self.call(Method::POST, "/api/v1/invitations", Some(json!({"role": role})), &self.owner).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        let created: CreateInvitationResponse = reply.json();
+        created.link_path.strip_prefix("/invite#").unwrap().to_owned()
     }
 
     /// Runs SQL on the demo source as the owner and returns the parsed frames.

@@ -3,13 +3,13 @@
 //! decodes every batch, and headless Chromium for the browser figures.
 //!
 //! Run with `scripts/bench` (it starts the test servers and builds the app first), or by hand:
-//! `cargo bench -p vizkraft-e2e --bench result_path` with the test servers' `servers.env`
+//! `cargo bench -p vizkraft-bench --bench result_path` with the test servers' `servers.env`
 //! exported. `VIZKRAFT_BENCH_ROWS` (default 1,000,000) and `VIZKRAFT_BENCH_RSS_ROWS` (default
 //! 10,000,000) change the sizes.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../e2e/support/mod.rs"]
+#[path = "../../tests/e2e/support/mod.rs"]
 #[allow(dead_code)]
 mod support;
 
@@ -345,6 +345,90 @@ fn metabase_json_gzip(rows: &[Vec<Cell>]) -> (usize, usize) {
     (json.len(), gzip.finish().unwrap().len())
 }
 
+/// Our stream and Arrow IPC's, for the same rows: (name, bytes, zstd-1 bytes, encode ms,
+/// decode ms), measured natively on this machine.
+fn format_comparison(rows: &[Vec<Cell>]) -> Vec<(&'static str, usize, usize, f64, f64)> {
+    use arrow_array::builder::{Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder};
+    use arrow_array::{ArrayRef, RecordBatch};
+    use arrow_schema::{DataType, Field, Schema, TimeUnit};
+    use vizkraft_domain::result::wire::encode_frame;
+    use vizkraft_domain::result::{BatchBuilder, ResultData};
+
+    const BATCH: usize = 16_384;
+    let zstd_len = |bytes: &[u8]| zstd::bulk::compress(bytes, 1).unwrap().len();
+    let ms = |started: Instant| started.elapsed().as_secs_f64() * 1000.0;
+    let mut out = Vec::new();
+
+    let started = Instant::now();
+    let mut ours = Vec::new();
+    for chunk in rows.chunks(BATCH) {
+        let mut builder = BatchBuilder::new(6);
+        for row in chunk {
+            builder.push_row(row.iter().cloned());
+        }
+        encode_frame(&ResultFrame::Batch { batch: builder.take() }, &mut ours);
+    }
+    let encode = ms(started);
+    let started = Instant::now();
+    let mut data = ResultData::default();
+    for frame in FrameDecoder::default().push(&ours).unwrap() {
+        if let ResultFrame::Batch { batch } = frame {
+            data.push(batch);
+        }
+    }
+    assert_eq!(data.len(), rows.len());
+    out.push(("Vizkraft columnar (ours)", ours.len(), zstd_len(&ours), encode, ms(started)));
+
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Int64, true),
+        Field::new("at", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), true),
+        Field::new("n", DataType::Int64, true),
+        Field::new("x", DataType::Float64, true),
+        Field::new("amount", DataType::Float64, true),
+        Field::new("label", DataType::Utf8, true),
+    ]));
+    for (name, compression) in
+        [("Arrow IPC stream", None), ("Arrow IPC stream, its own zstd buffers", Some(arrow_ipc::CompressionType::ZSTD))]
+    {
+        let started = Instant::now();
+        let options = arrow_ipc::writer::IpcWriteOptions::default().try_with_compression(compression).unwrap();
+        let mut writer = arrow_ipc::writer::StreamWriter::try_new_with_options(Vec::new(), &schema, options).unwrap();
+        for chunk in rows.chunks(BATCH) {
+            let (mut id, mut at, mut n) =
+                (Int64Builder::new(), TimestampMicrosecondBuilder::new(), Int64Builder::new());
+            let (mut x, mut amount, mut label) = (Float64Builder::new(), Float64Builder::new(), StringBuilder::new());
+            for row in chunk {
+                let int = |c: &Cell| if let Cell::Int(v) = c { Some(*v) } else { None };
+                let float = |c: &Cell| if let Cell::Float(v) = c { Some(*v) } else { None };
+                id.append_option(int(&row[0]));
+                at.append_option(if let Cell::Timestamp(v) = row[1] { Some(v) } else { None });
+                n.append_option(int(&row[2]));
+                x.append_option(float(&row[3]));
+                amount.append_option(float(&row[4]));
+                label.append_option(if let Cell::Text(t) = &row[5] { Some(t.as_str()) } else { None });
+            }
+            let columns: Vec<ArrayRef> = vec![
+                Arc::new(id.finish()),
+                Arc::new(at.finish().with_timezone("UTC")),
+                Arc::new(n.finish()),
+                Arc::new(x.finish()),
+                Arc::new(amount.finish()),
+                Arc::new(label.finish()),
+            ];
+            writer.write(&RecordBatch::try_new(schema.clone(), columns).unwrap()).unwrap();
+        }
+        writer.finish().unwrap();
+        let bytes = writer.into_inner().unwrap();
+        let encode = ms(started);
+        let started = Instant::now();
+        let reader = arrow_ipc::reader::StreamReader::try_new(bytes.as_slice(), None).unwrap();
+        let decoded: usize = reader.map(|batch| batch.unwrap().num_rows()).sum();
+        assert_eq!(decoded, rows.len());
+        out.push((name, bytes.len(), zstd_len(&bytes), encode, ms(started)));
+    }
+    out
+}
+
 fn main() {
     let rows: u64 = std::env::var("VIZKRAFT_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let rss_rows: u64 =
@@ -434,6 +518,7 @@ fn main() {
     // B6: the same rows as Metabase-style JSON, gzip -6.
     let kept = client_rt.block_on(client.stream(&source, &sql, false, true));
     let (json_bytes, gzip_bytes) = metabase_json_gzip(&kept.kept);
+    let formats = format_comparison(&kept.kept);
     drop(kept);
 
     let (copy_s, plain_s, zstd_s) = (median(copy), median(plain), median(zstd));
@@ -512,6 +597,13 @@ fn main() {
         println!("| B7 a million points to ECharts: charming's path / typed array | {:.1}× ({charming:.1} ms / {typed:.1} ms) | ≥ 10× |", charming / typed);
         browser.close().await;
     });
+
+    println!("\n| format, same {rows} rows | bytes | zstd-1 bytes | encode (ms, native) | decode (ms, native) |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    for (name, bytes, compressed, encode, decode) in &formats {
+        println!("| {name} | {bytes} | {compressed} | {encode:.1} | {decode:.1} |");
+    }
+    println!("| Metabase-style JSON | {json_bytes} | (gzip -6: {gzip_bytes}) | | |\n");
     drop(relay);
     drop(relay_rt);
 }
