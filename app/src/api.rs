@@ -15,6 +15,7 @@ use vizkraft_domain::api::auth::{
     ChangePasswordRequest, CreateOrganisationRequest, MeResponse, SetupRequest, SetupStatusResponse, SignInRequest,
     SwitchOrganisationRequest,
 };
+use vizkraft_domain::api::charts::{ListSavedChartsResponse, SavedChart, SavedChartRequest};
 use vizkraft_domain::api::members::{
     AcceptInvitationRequest, ChangeRoleRequest, CreateInvitationRequest, CreateInvitationResponse,
     ListInvitationsResponse, ListMembersResponse,
@@ -211,6 +212,33 @@ pub async fn revoke_invitation(id: &str) -> Result<(), ClientError> {
 /// Public: the invitee may have no account yet.
 pub async fn accept_invitation(request: &AcceptInvitationRequest) -> Result<MeResponse, ClientError> {
     send_json("POST", &format!("{API_PREFIX}/invitations/accept"), Some(request), On401::Report).await
+}
+
+// Saved charts (relay `charts/`).
+
+pub async fn list_charts() -> Result<ListSavedChartsResponse, ClientError> {
+    get_json(&format!("{API_PREFIX}/charts")).await
+}
+
+pub async fn save_chart(request: &SavedChartRequest) -> Result<SavedChart, ClientError> {
+    send_json("POST", &format!("{API_PREFIX}/charts"), Some(request), On401::EndSession).await
+}
+
+pub async fn duplicate_chart(id: &str) -> Result<SavedChart, ClientError> {
+    let url = format!("{API_PREFIX}/charts/{}/duplicate", encode_path_segment(id));
+    send_json::<(), _>("POST", &url, None, On401::EndSession).await
+}
+
+pub async fn delete_chart(id: &str) -> Result<(), ClientError> {
+    let url = format!("{API_PREFIX}/charts/{}", encode_path_segment(id));
+    send_empty::<()>("DELETE", &url, None, On401::EndSession).await
+}
+
+/// Runs a saved chart's own SQL, streamed like [`run_query`].
+pub async fn run_chart(id: &str, abort: &Abort, on_event: impl FnMut(StreamEvent) -> Flow) -> Result<(), ClientError> {
+    let url = format!("{API_PREFIX}/charts/{}/run", encode_path_segment(id));
+    let response = send::<()>("POST", &url, None, Some(abort), On401::EndSession).await?;
+    read_frames(response, abort, on_event).await
 }
 
 // API keys (relay `api_keys/`) and the audit log (relay `audit/`).

@@ -22,6 +22,7 @@ use crate::session::{current_path, take_fragment_token, Auth, Session};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     Ask,
+    Charts,
     SignIn,
     Setup,
     Invite,
@@ -52,6 +53,7 @@ impl Route {
             "/setup" => Route::Setup,
             "/invite" => Route::Invite,
             "/sources" => Route::Sources,
+            "/charts" => Route::Charts,
             "/members" => Route::Members,
             "/api-keys" => Route::ApiKeys,
             "/audit" => Route::Audit,
@@ -67,6 +69,7 @@ impl Route {
             Route::Setup => "/setup",
             Route::Invite => "/invite",
             Route::Sources => "/sources",
+            Route::Charts => "/charts",
             Route::Members => "/members",
             Route::ApiKeys => "/api-keys",
             Route::Audit => "/audit",
@@ -83,6 +86,7 @@ impl Route {
             Route::Setup => "Set up",
             Route::Invite => "Invitation",
             Route::Sources => "Data sources",
+            Route::Charts => "Charts",
             Route::Members => "Members",
             Route::ApiKeys => "API keys",
             Route::Audit => "Audit",
@@ -96,6 +100,7 @@ impl Route {
             Route::SignIn | Route::Setup | Route::Invite | Route::NotFound => Access::Public,
             Route::Ask | Route::Account => Access::SignedIn,
             Route::Sources => Access::Needs(Permission::ManageSources),
+            Route::Charts => Access::Needs(Permission::ViewDashboards),
             Route::Members => Access::Needs(Permission::ManageMembers),
             Route::ApiKeys => Access::Needs(Permission::ManageApiKeys),
             Route::Audit => Access::Needs(Permission::ViewAudit),
@@ -114,7 +119,7 @@ impl Route {
 
 /// The header's page links for `role`, in order; pages the role cannot use are left out.
 pub fn nav_items(role: Role) -> Vec<Route> {
-    [Route::Ask, Route::Sources, Route::Members, Route::ApiKeys, Route::Audit]
+    [Route::Ask, Route::Charts, Route::Sources, Route::Members, Route::ApiKeys, Route::Audit]
         .into_iter()
         .filter(|r| r.open_to(Some(role)))
         .collect()
@@ -250,12 +255,17 @@ fn page(session: Session, route: Route, role: Option<Role>) -> AnyView {
     match route {
         Route::Ask => {
             let can_run_sql = role.is_some_and(|r| r.allows(Permission::RunSql));
-            view! { <pages::AskPage can_run_sql=can_run_sql /> }.into_any()
+            let can_save_charts = role.is_some_and(|r| r.allows(Permission::SaveDashboards));
+            view! { <pages::AskPage can_run_sql=can_run_sql can_save_charts=can_save_charts /> }.into_any()
         }
         Route::SignIn => view! { <pages::SignInPage session=session /> }.into_any(),
         Route::Setup => view! { <pages::SetupPage session=session /> }.into_any(),
         Route::Invite => view! { <pages::InvitePage session=session /> }.into_any(),
         Route::Sources => view! { <pages::SourcesPage /> }.into_any(),
+        Route::Charts => {
+            let can_edit = role.is_some_and(|r| r.allows(Permission::SaveDashboards));
+            view! { <pages::ChartsPage can_edit=can_edit /> }.into_any()
+        }
         Route::Members => view! { <pages::MembersPage session=session /> }.into_any(),
         Route::ApiKeys => view! { <pages::ApiKeysPage session=session /> }.into_any(),
         Route::Audit => view! { <pages::AuditPage /> }.into_any(),
@@ -277,8 +287,9 @@ mod tests {
         })
     }
 
-    const ALL: [Route; 10] = [
+    const ALL: [Route; 11] = [
         Route::Ask,
+        Route::Charts,
         Route::SignIn,
         Route::Setup,
         Route::Invite,
@@ -307,9 +318,9 @@ mod tests {
 
     #[test]
     fn viewers_see_only_ask_in_the_nav_and_admins_see_the_admin_pages() {
-        assert_eq!(nav_items(Role::Viewer), vec![Route::Ask]);
-        assert_eq!(nav_items(Role::Editor), vec![Route::Ask]);
-        let all = vec![Route::Ask, Route::Sources, Route::Members, Route::ApiKeys, Route::Audit];
+        assert_eq!(nav_items(Role::Viewer), vec![Route::Ask, Route::Charts]);
+        assert_eq!(nav_items(Role::Editor), vec![Route::Ask, Route::Charts]);
+        let all = vec![Route::Ask, Route::Charts, Route::Sources, Route::Members, Route::ApiKeys, Route::Audit];
         assert_eq!(nav_items(Role::Admin), all);
         assert_eq!(nav_items(Role::Owner), all);
     }

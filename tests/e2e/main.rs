@@ -7,6 +7,7 @@
 mod access;
 mod ask;
 mod canary;
+mod charts;
 mod exports;
 mod large_result;
 mod pwa;

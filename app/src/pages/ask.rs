@@ -16,7 +16,7 @@ use crate::api::{self, Abort, ClientError};
 use crate::charts;
 use crate::components::{
     ChartSwitcher, ChartView, Clarification, DataTable, ErrorMessage, Explanation, ExportCsvButton, RunProgress,
-    SchemaBrowser,
+    SaveChart, SchemaBrowser,
 };
 use crate::state::{LiveResult, Remote, RunStatus};
 
@@ -47,6 +47,8 @@ pub fn AskPage(
     /// `Role::allows(Permission::RunSql)` for the active organisation; the shell rebuilds the
     /// page when the role changes, so a plain value is enough.
     can_run_sql: bool,
+    /// `Permission::SaveDashboards`: the chart on screen can be saved.
+    can_save_charts: bool,
 ) -> impl IntoView {
     let sources = RwSignal::new(Remote::<Vec<SourceSummary>>::Loading);
     let source_id = RwSignal::new(None::<SourceId>);
@@ -340,6 +342,13 @@ pub fn AskPage(
                             available=available
                             on_pick=move |kind| picked_kind.set(Some(kind)) />
                         <ChartView spec=spec columns=result.columns data=result.data />
+                        {can_save_charts.then(|| view! {
+                            <SaveChart
+                                source_id=Signal::derive(move || source_id.get())
+                                question=Signal::derive(move || asked.get_value())
+                                sql=result.sql
+                                spec=spec />
+                        })}
                     </div>
                 </Show>
 
