@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod charts;
 pub mod config;
+pub mod dashboards;
 pub mod demo;
 pub mod error;
 pub mod members;
@@ -53,6 +54,7 @@ pub fn api_routes() -> ApiRoutes {
         .merge(ask::routes())
         .merge(query::routes())
         .merge(charts::routes())
+        .merge(dashboards::routes())
         .merge(openapi::routes())
 }
 

@@ -53,6 +53,19 @@ use crate::access::{Access, ApiRoutes};
         crate::charts::delete_chart,
         crate::charts::duplicate_chart,
         crate::charts::run_chart,
+        crate::dashboards::list_dashboards,
+        crate::dashboards::create_dashboard,
+        crate::dashboards::get_dashboard,
+        crate::dashboards::change_dashboard,
+        crate::dashboards::delete_dashboard,
+        crate::dashboards::run_tile,
+        crate::dashboards::share::list_links,
+        crate::dashboards::share::create_link,
+        crate::dashboards::share::revoke_link,
+        crate::dashboards::share::revoke_all_links,
+        crate::dashboards::share::rotate_link,
+        crate::dashboards::share::shared_dashboard,
+        crate::dashboards::share::run_shared_tile,
     )
 )]
 pub struct ApiDoc;

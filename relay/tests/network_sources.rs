@@ -518,3 +518,58 @@ async fn active(admin: &mut sqlx::PgConnection, root: &mut sqlx::MySqlConnection
         .unwrap()
     }
 }
+
+/// Dashboard filters on both servers: a category, a number and a date range, each bound as a
+/// parameter of the wrapped query, give the rows the same condition gives written by hand.
+#[tokio::test]
+async fn dashboard_filters_bind_on_both_servers() {
+    let Some(s) = servers() else { return };
+    let relay = TestRelay::start_with(|_| {}).await;
+    let pg = add(&relay, &postgres(&s, &s.pg_reader, "vizkraft_test")).await.source.id.0;
+    let my = add(&relay, &mariadb(&s, &s.mariadb_reader)).await.source.id.0;
+    for source in [&pg, &my] {
+        let sql = "SELECT c.country, o.id, o.amount, o.ordered_at FROM orders o JOIN customers c ON c.id = o.customer_id ORDER BY o.id";
+        let chart =
+            json!({"name": "Orders", "source_id": source, "sql": sql, "chart": {"kind": "table", "x": null, "y": []}});
+        let reply = relay.call(Method::POST, "/api/v1/charts", Some(chart), &relay.owner).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        let chart_id = reply.json::<Value>()["id"].as_str().unwrap().to_owned();
+        let definition = json!({
+            "tabs": ["A"],
+            "filters": [{"id": "country", "label": "Country", "kind": "category"},
+                        {"id": "order", "label": "Order", "kind": "number"},
+                        {"id": "when", "label": "When", "kind": "date_range"}],
+            "tiles": [{"id": "orders", "tab": 0, "x": 0, "y": 0, "w": 12, "h": 4,
+                       "content": {"type": "chart", "chart_id": chart_id, "bindings": [
+                           {"filter_id": "country", "column": "country"},
+                           {"filter_id": "order", "column": "id"},
+                           {"filter_id": "when", "column": "ordered_at"}]}}]
+        });
+        let reply = relay
+            .call(
+                Method::POST,
+                "/api/v1/dashboards",
+                Some(json!({"name": "D", "definition": definition})),
+                &relay.owner,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+        let tile = format!("/api/v1/dashboards/{}/tiles/orders/run", reply.json::<Value>()["id"].as_str().unwrap());
+        let ids = |filters: Value| {
+            let relay = &relay;
+            let tile = tile.clone();
+            async move {
+                let reply = relay.call(Method::POST, &tile, Some(json!({"filters": filters})), &relay.owner).await;
+                assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+                let frames = support::frames(&reply.body);
+                assert!(matches!(frames.last(), Some(ResultFrame::End(_))), "{source}: {:?}", frames.last());
+                rows_of(&frames).iter().map(|r| r[1].to_string()).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(ids(json!({"country": "United Kingdom"})).await, ["1", "2"], "{source}");
+        assert_eq!(ids(json!({"order": 3})).await, ["3"], "{source}");
+        assert_eq!(ids(json!({"when": {"from": "2024-03-01", "to": "2024-04-30"}})).await, ["2", "3", "4"], "{source}");
+        assert_eq!(ids(json!({"country": "France", "when": {"from": "2024-05-01"}})).await, ["5"], "{source}");
+        assert!(ids(json!({"country": "x' OR 'a'='a"})).await.is_empty(), "{source}");
+    }
+}

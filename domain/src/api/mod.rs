@@ -5,6 +5,7 @@ pub mod ask;
 pub mod audit;
 pub mod auth;
 pub mod charts;
+pub mod dashboards;
 pub mod members;
 pub mod query;
 pub mod sources;

@@ -51,7 +51,7 @@ pub async fn run_question(
     match compile_question(&sources, &meta, &principal, &request).await? {
         CompileOutcome::Answer(answer) => {
             let source = sources.get(&principal.organisation_id, &request.source_id).await?;
-            crate::query::stream_result(source, answer.sql, limits, encoding).await
+            crate::query::stream_result(source, answer.sql, Vec::new(), limits, encoding).await
         }
         CompileOutcome::Clarify(c) => Err(RelayError::BadRequest(c.message)),
     }

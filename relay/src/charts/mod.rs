@@ -272,5 +272,5 @@ pub async fn run_chart(
 ) -> Result<Response, RelayError> {
     let chart = load(&meta, &principal, &id).await?;
     let source = sources.get(&principal.organisation_id, &chart.source_id).await?;
-    crate::query::stream_result(source, chart.sql, limits, encoding).await
+    crate::query::stream_result(source, chart.sql, Vec::new(), limits, encoding).await
 }

@@ -54,17 +54,65 @@ pub async fn run_query(
         return Err(RelayError::BadRequest(format!("SQL may have at most {MAX_SQL_BYTES} bytes.")));
     }
     let source = sources.get(&principal.organisation_id, &request.source_id).await?;
-    stream_result(source, request.sql, limits, encoding).await
+    stream_result(source, request.sql, Vec::new(), limits, encoding).await
 }
 
-/// Guards `sql`, then streams its result from `source`.
+/// A value bound to a `$n`/`?` placeholder: how dashboard filter values reach SQL, never as
+/// text pasted into it. Redacted in `Debug`, as a value may come from the data.
+#[derive(Clone, PartialEq)]
+pub enum Param {
+    Text(String),
+    Number(f64),
+}
+
+impl std::fmt::Debug for Param {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Param::Text(_) => "Text(‹redacted›)",
+            Param::Number(_) => "Number(‹redacted›)",
+        })
+    }
+}
+
+/// Binds `params` to a prepared statement's query, in order.
+fn bind_all<'q, DB: sqlx::Database>(
+    mut query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
+    params: &[Param],
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+where
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    f64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    for param in params {
+        query = match param {
+            Param::Text(text) => query.bind(text.clone()),
+            Param::Number(number) => query.bind(*number),
+        };
+    }
+    query
+}
+
+/// Guards `sql`, then streams its result from `source`, with `params` bound to its placeholders.
 pub async fn stream_result(
     source: Arc<Source>,
     sql: String,
+    params: Vec<Param>,
     limits: QueryLimits,
     encoding: ResultEncoding,
 ) -> Result<Response, RelayError> {
     guard::check(&sql, source.engine())?;
+    stream_guarded(source, sql, params, limits, encoding).await
+}
+
+/// Streams the result of `sql`, which the caller has already put through the guard (or, for
+/// SQL with `$n` placeholders the guard refuses to read, its twin with `NULL` in their place).
+pub(crate) async fn stream_guarded(
+    source: Arc<Source>,
+    sql: String,
+    params: Vec<Param>,
+    limits: QueryLimits,
+    encoding: ResultEncoding,
+) -> Result<Response, RelayError> {
     let (frames, receiver) = mpsc::channel(FRAMES_IN_FLIGHT);
     let frames = FrameSender(frames);
     match &source.connection {
@@ -77,14 +125,14 @@ pub async fn stream_result(
                 };
                 RelayError::Query(ApiError::new(ErrorCode::SourceUnreachable, message))
             })?;
-            tokio::spawn(sqlite::stream(connection, sql, limits, frames));
+            tokio::spawn(sqlite::stream(connection, sql, params, limits, frames));
         }
         SourceConnection::Network(network) => {
             let lease = network.lease().await.map_err(|failure| {
                 tracing::warn!(source = %source.summary.id, kind = ?failure.kind, "cannot open source");
                 RelayError::Query(ApiError::new(ErrorCode::SourceUnreachable, failure.message))
             })?;
-            tokio::spawn(network::stream(network.clone(), lease, sql, limits, frames));
+            tokio::spawn(network::stream(network.clone(), lease, sql, params, limits, frames));
         }
     }
     Ok(encoding.response(RESULT_STREAM_CONTENT_TYPE, receiver))

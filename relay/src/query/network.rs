@@ -17,7 +17,7 @@ use vizkraft_domain::semantic::ColumnKind;
 use vizkraft_domain::ErrorCode;
 
 use super::batches::{database_message, end_frame, error_frame, error_kind, send_rows, timeout_frame};
-use super::{Failure, FrameSender};
+use super::{bind_all, Failure, FrameSender, Param};
 use crate::config::QueryLimits;
 use crate::sources::network::{CancelKey, Session};
 use crate::sources::{Lease, NetworkSource};
@@ -30,13 +30,14 @@ pub async fn stream(
     source: Arc<NetworkSource>,
     mut lease: Lease,
     sql: String,
+    params: Vec<Param>,
     limits: QueryLimits,
     frames: FrameSender,
 ) {
     let started = Instant::now();
     let cancel_key = lease.session().cancel_key();
     let outcome = tokio::select! {
-        outcome = read_rows(lease.session(), &sql, limits, &frames) => outcome,
+        outcome = read_rows(lease.session(), &sql, &params, limits, &frames) => outcome,
         () = frames.closed() => Err(Failure::ClientGone),
         () = tokio::time::sleep(limits.statement_timeout() + WATCHDOG_GRACE) => Err(Failure::TimedOut),
     };
@@ -115,6 +116,7 @@ fn failure_code(e: &sqlx::Error) -> ErrorCode {
 async fn read_rows(
     session: &mut Session,
     sql: &str,
+    params: &[Param],
     limits: QueryLimits,
     frames: &FrameSender,
 ) -> Result<(u64, Option<Truncation>), Failure> {
@@ -128,7 +130,7 @@ async fn read_rows(
             let columns = result_columns(statement.columns());
             let decoders: Vec<PgDecoder> =
                 statement.columns().iter().map(|c| PgDecoder::for_type(c.type_info().name())).collect();
-            let rows = statement.query().fetch(&mut *conn);
+            let rows = bind_all(statement.query(), params).fetch(&mut *conn);
             send_rows(rows, |row, batch| decode_postgres(&decoders, row, batch), columns, limits, frames).await
         }
         Session::Mysql { conn, mariadb, .. } => {
@@ -141,7 +143,7 @@ async fn read_rows(
             conn.execute("START TRANSACTION READ ONLY").await?;
             let statement = (&mut *conn).prepare(sql).await?;
             let columns = result_columns(statement.columns());
-            let rows = statement.query().fetch(&mut *conn);
+            let rows = bind_all(statement.query(), params).fetch(&mut *conn);
             send_rows(rows, decode_mysql, columns, limits, frames).await
         }
     }

@@ -12,14 +12,20 @@ use vizkraft_domain::semantic::ColumnKind;
 use vizkraft_domain::ErrorCode;
 
 use super::batches::{database_message, end_frame, error_frame, error_kind, send_rows, timeout_frame};
-use super::{Failure, FrameSender};
+use super::{bind_all, Failure, FrameSender, Param};
 use crate::config::QueryLimits;
 
 /// SQLite virtual-machine steps between progress checks: often enough to stop within
 /// milliseconds, rare enough to cost nothing measurable.
 const PROGRESS_STEPS: i32 = 10_000;
 
-pub async fn stream(mut conn: PoolConnection<Sqlite>, sql: String, limits: QueryLimits, frames: FrameSender) {
+pub async fn stream(
+    mut conn: PoolConnection<Sqlite>,
+    sql: String,
+    params: Vec<Param>,
+    limits: QueryLimits,
+    frames: FrameSender,
+) {
     let started = Instant::now();
     let deadline = started + limits.statement_timeout();
     let watcher = frames.clone();
@@ -34,7 +40,7 @@ pub async fn stream(mut conn: PoolConnection<Sqlite>, sql: String, limits: Query
         }
     }
 
-    let outcome = read_rows(&mut conn, &sql, limits, &frames).await;
+    let outcome = read_rows(&mut conn, &sql, &params, limits, &frames).await;
     if let Ok(mut handle) = conn.lock_handle().await {
         handle.remove_progress_handler();
     }
@@ -62,6 +68,7 @@ pub async fn stream(mut conn: PoolConnection<Sqlite>, sql: String, limits: Query
 async fn read_rows(
     conn: &mut PoolConnection<Sqlite>,
     sql: &str,
+    params: &[Param],
     limits: QueryLimits,
     frames: &FrameSender,
 ) -> Result<(u64, Option<Truncation>), Failure> {
@@ -71,7 +78,7 @@ async fn read_rows(
         .iter()
         .map(|c| ResultColumn { name: c.name().to_owned(), kind: ColumnKind::from_declared_type(c.type_info().name()) })
         .collect();
-    let rows = statement.query().fetch(&mut **conn);
+    let rows = bind_all(statement.query(), params).fetch(&mut **conn);
     send_rows(rows, decode, columns, limits, frames).await
 }
 

@@ -52,6 +52,8 @@ pub enum Auth {
     /// A session cookie's value, sent from the relay's own origin.
     Session(String),
     Key(String),
+    /// A dashboard share link's token (`Authorization: Share …`).
+    Share(String),
 }
 
 pub struct TestRelay {
@@ -124,6 +126,7 @@ impl TestRelay {
                 request = request.header("cookie", format!("__Host-vizkraft_session={cookie}")).header("origin", ORIGIN)
             }
             Auth::Key(key) => request = request.header("authorization", format!("Bearer {key}")),
+            Auth::Share(token) => request = request.header("authorization", format!("Share {token}")),
         }
         match body {
             Some(json) => {
