@@ -16,6 +16,10 @@ use vizkraft_domain::api::auth::{
     SwitchOrganisationRequest,
 };
 use vizkraft_domain::api::charts::{ListSavedChartsResponse, SavedChart, SavedChartRequest};
+use vizkraft_domain::api::dashboards::{
+    CreateShareLinkResponse, Dashboard, DashboardRequest, ListDashboardsResponse, ListShareLinksResponse,
+    ShareLinkRequest, SharedDashboard, TileRunRequest, SHARE_AUTH_SCHEME,
+};
 use vizkraft_domain::api::members::{
     AcceptInvitationRequest, ChangeRoleRequest, CreateInvitationRequest, CreateInvitationResponse,
     ListInvitationsResponse, ListMembersResponse,
@@ -119,10 +123,13 @@ impl Abort {
 /// What a 401 means for one call. For most it means the session ended, and the app goes to
 /// the sign-in page; for sign-in and password checks it means a wrong password, which the
 /// page itself explains.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum On401 {
     EndSession,
     Report,
+    /// A share link's visitor: the token goes in `Authorization: Share …`, and a 401 means
+    /// the link no longer works (there is no session to end).
+    Share(String),
 }
 
 thread_local! {
@@ -239,6 +246,90 @@ pub async fn run_chart(id: &str, abort: &Abort, on_event: impl FnMut(StreamEvent
     let url = format!("{API_PREFIX}/charts/{}/run", encode_path_segment(id));
     let response = send::<()>("POST", &url, None, Some(abort), On401::EndSession).await?;
     read_frames(response, abort, on_event).await
+}
+
+// Dashboards and share links (relay `dashboards/`).
+
+pub async fn list_dashboards() -> Result<ListDashboardsResponse, ClientError> {
+    get_json(&format!("{API_PREFIX}/dashboards")).await
+}
+
+pub async fn get_dashboard(id: &str) -> Result<Dashboard, ClientError> {
+    get_json(&format!("{API_PREFIX}/dashboards/{}", encode_path_segment(id))).await
+}
+
+pub async fn create_dashboard(request: &DashboardRequest) -> Result<Dashboard, ClientError> {
+    send_json("POST", &format!("{API_PREFIX}/dashboards"), Some(request), On401::EndSession).await
+}
+
+pub async fn delete_dashboard(id: &str) -> Result<(), ClientError> {
+    let url = format!("{API_PREFIX}/dashboards/{}", encode_path_segment(id));
+    send_empty::<()>("DELETE", &url, None, On401::EndSession).await
+}
+
+fn links_url(dashboard_id: &str) -> String {
+    format!("{API_PREFIX}/dashboards/{}/links", encode_path_segment(dashboard_id))
+}
+
+pub async fn list_share_links(dashboard_id: &str) -> Result<ListShareLinksResponse, ClientError> {
+    get_json(&links_url(dashboard_id)).await
+}
+
+pub async fn create_share_link(
+    dashboard_id: &str,
+    request: &ShareLinkRequest,
+) -> Result<CreateShareLinkResponse, ClientError> {
+    send_json("POST", &links_url(dashboard_id), Some(request), On401::EndSession).await
+}
+
+pub async fn revoke_share_link(dashboard_id: &str, link_id: &str) -> Result<(), ClientError> {
+    let url = format!("{}/{}", links_url(dashboard_id), encode_path_segment(link_id));
+    send_empty::<()>("DELETE", &url, None, On401::EndSession).await
+}
+
+pub async fn revoke_all_share_links(dashboard_id: &str) -> Result<(), ClientError> {
+    send_empty::<()>("DELETE", &links_url(dashboard_id), None, On401::EndSession).await
+}
+
+pub async fn rotate_share_link(dashboard_id: &str, link_id: &str) -> Result<CreateShareLinkResponse, ClientError> {
+    let url = format!("{}/{}/rotate", links_url(dashboard_id), encode_path_segment(link_id));
+    send_json::<(), _>("POST", &url, None, On401::EndSession).await
+}
+
+/// Where a dashboard's tiles run: as a member, or through a share link's token.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TileSource {
+    Dashboard(String),
+    Shared(String),
+}
+
+/// Runs one tile of a dashboard with the filter values, streamed like [`run_query`].
+pub async fn run_tile(
+    source: &TileSource,
+    tile_id: &str,
+    request: &TileRunRequest,
+    abort: &Abort,
+    on_event: impl FnMut(StreamEvent) -> Flow,
+) -> Result<(), ClientError> {
+    let tile = encode_path_segment(tile_id);
+    let response = match source {
+        TileSource::Dashboard(id) => {
+            let url = format!("{API_PREFIX}/dashboards/{}/tiles/{tile}/run", encode_path_segment(id));
+            send("POST", &url, Some(request), Some(abort), On401::EndSession).await?
+        }
+        TileSource::Shared(token) => {
+            let url = format!("{API_PREFIX}/shared/tiles/{tile}/run");
+            send("POST", &url, Some(request), Some(abort), On401::Share(token.clone())).await?
+        }
+    };
+    read_frames(response, abort, on_event).await
+}
+
+pub async fn shared_dashboard(token: &str) -> Result<SharedDashboard, ClientError> {
+    let response =
+        send::<()>("GET", &format!("{API_PREFIX}/shared/dashboard"), None, None, On401::Share(token.to_owned()))
+            .await?;
+    read_json(&response, None).await
 }
 
 // API keys (relay `api_keys/`) and the audit log (relay `audit/`).
@@ -439,6 +530,9 @@ async fn send<B: Serialize>(
     init.set_cache(RequestCache::NoStore);
     let headers = Headers::new().map_err(network)?;
     headers.set("Accept", "application/json, application/vnd.vizkraft.result.v1").map_err(network)?;
+    if let On401::Share(token) = &on_401 {
+        headers.set("Authorization", &format!("{SHARE_AUTH_SCHEME} {token}")).map_err(network)?;
+    }
     if let Some(body) = body {
         let json = serde_json::to_string(body).map_err(|e| ClientError::Decode(e.to_string()))?;
         headers.set("Content-Type", "application/json").map_err(network)?;

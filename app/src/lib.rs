@@ -23,6 +23,8 @@ use crate::session::{current_path, take_fragment_token, Auth, Session};
 pub enum Route {
     Ask,
     Charts,
+    Dashboards,
+    Share,
     SignIn,
     Setup,
     Invite,
@@ -54,6 +56,8 @@ impl Route {
             "/invite" => Route::Invite,
             "/sources" => Route::Sources,
             "/charts" => Route::Charts,
+            "/dashboards" => Route::Dashboards,
+            "/share" => Route::Share,
             "/members" => Route::Members,
             "/api-keys" => Route::ApiKeys,
             "/audit" => Route::Audit,
@@ -70,6 +74,8 @@ impl Route {
             Route::Invite => "/invite",
             Route::Sources => "/sources",
             Route::Charts => "/charts",
+            Route::Dashboards => "/dashboards",
+            Route::Share => "/share",
             Route::Members => "/members",
             Route::ApiKeys => "/api-keys",
             Route::Audit => "/audit",
@@ -87,6 +93,8 @@ impl Route {
             Route::Invite => "Invitation",
             Route::Sources => "Data sources",
             Route::Charts => "Charts",
+            Route::Dashboards => "Dashboards",
+            Route::Share => "Shared dashboard",
             Route::Members => "Members",
             Route::ApiKeys => "API keys",
             Route::Audit => "Audit",
@@ -97,10 +105,10 @@ impl Route {
 
     pub fn access(self) -> Access {
         match self {
-            Route::SignIn | Route::Setup | Route::Invite | Route::NotFound => Access::Public,
+            Route::SignIn | Route::Setup | Route::Invite | Route::Share | Route::NotFound => Access::Public,
             Route::Ask | Route::Account => Access::SignedIn,
             Route::Sources => Access::Needs(Permission::ManageSources),
-            Route::Charts => Access::Needs(Permission::ViewDashboards),
+            Route::Charts | Route::Dashboards => Access::Needs(Permission::ViewDashboards),
             Route::Members => Access::Needs(Permission::ManageMembers),
             Route::ApiKeys => Access::Needs(Permission::ManageApiKeys),
             Route::Audit => Access::Needs(Permission::ViewAudit),
@@ -119,7 +127,7 @@ impl Route {
 
 /// The header's page links for `role`, in order; pages the role cannot use are left out.
 pub fn nav_items(role: Role) -> Vec<Route> {
-    [Route::Ask, Route::Charts, Route::Sources, Route::Members, Route::ApiKeys, Route::Audit]
+    [Route::Ask, Route::Dashboards, Route::Charts, Route::Sources, Route::Members, Route::ApiKeys, Route::Audit]
         .into_iter()
         .filter(|r| r.open_to(Some(role)))
         .collect()
@@ -266,6 +274,12 @@ fn page(session: Session, route: Route, role: Option<Role>) -> AnyView {
             let can_edit = role.is_some_and(|r| r.allows(Permission::SaveDashboards));
             view! { <pages::ChartsPage can_edit=can_edit /> }.into_any()
         }
+        Route::Dashboards => {
+            let can_edit = role.is_some_and(|r| r.allows(Permission::SaveDashboards));
+            let can_share = role.is_some_and(|r| r.allows(Permission::ShareDashboards));
+            view! { <pages::DashboardsPage can_edit=can_edit can_share=can_share /> }.into_any()
+        }
+        Route::Share => view! { <pages::SharePage /> }.into_any(),
         Route::Members => view! { <pages::MembersPage session=session /> }.into_any(),
         Route::ApiKeys => view! { <pages::ApiKeysPage session=session /> }.into_any(),
         Route::Audit => view! { <pages::AuditPage /> }.into_any(),
@@ -287,9 +301,11 @@ mod tests {
         })
     }
 
-    const ALL: [Route; 11] = [
+    const ALL: [Route; 13] = [
         Route::Ask,
         Route::Charts,
+        Route::Dashboards,
+        Route::Share,
         Route::SignIn,
         Route::Setup,
         Route::Invite,
@@ -318,9 +334,17 @@ mod tests {
 
     #[test]
     fn viewers_see_only_ask_in_the_nav_and_admins_see_the_admin_pages() {
-        assert_eq!(nav_items(Role::Viewer), vec![Route::Ask, Route::Charts]);
-        assert_eq!(nav_items(Role::Editor), vec![Route::Ask, Route::Charts]);
-        let all = vec![Route::Ask, Route::Charts, Route::Sources, Route::Members, Route::ApiKeys, Route::Audit];
+        assert_eq!(nav_items(Role::Viewer), vec![Route::Ask, Route::Dashboards, Route::Charts]);
+        assert_eq!(nav_items(Role::Editor), vec![Route::Ask, Route::Dashboards, Route::Charts]);
+        let all = vec![
+            Route::Ask,
+            Route::Dashboards,
+            Route::Charts,
+            Route::Sources,
+            Route::Members,
+            Route::ApiKeys,
+            Route::Audit,
+        ];
         assert_eq!(nav_items(Role::Admin), all);
         assert_eq!(nav_items(Role::Owner), all);
     }

@@ -8,6 +8,7 @@ mod access;
 mod ask;
 mod canary;
 mod charts;
+mod dashboards;
 mod exports;
 mod large_result;
 mod pwa;

@@ -99,6 +99,9 @@ impl ClientAddress {
 pub enum Access {
     /// Anyone: health, sign-in, set-up, accepting an invitation.
     Public,
+    /// A dashboard share link's visitor, by the link's token (`Authorization: Share …`),
+    /// which no other route accepts.
+    ShareLink,
     /// Any signed-in member, whatever the role: their own account and session.
     SignedIn,
     /// A role that allows this permission in the active organisation.
@@ -175,7 +178,8 @@ impl ApiRoutes {
         self.table.push(RouteSpec { method, path, access });
         let route = on(filter, handler);
         match access {
-            Access::Public => self.public = self.public.route(path, route),
+            // A share link's routes authenticate the link's token themselves.
+            Access::Public | Access::ShareLink => self.public = self.public.route(path, route),
             Access::SignedIn => self.protected = self.protected.route(path, route),
             Access::Permission(permission) => {
                 let check = from_fn(move |request: Request, next: Next| require(permission, request, next));

@@ -38,8 +38,8 @@ pub fn routes() -> ApiRoutes {
         .delete("/dashboards/{id}/links", share, revoke_all_links)
         .delete("/dashboards/{id}/links/{link_id}", share, revoke_link)
         .post("/dashboards/{id}/links/{link_id}/rotate", share, rotate_link)
-        .get("/shared/dashboard", Access::Public, shared_dashboard)
-        .post("/shared/tiles/{tile_id}/run", Access::Public, run_shared_tile)
+        .get("/shared/dashboard", Access::ShareLink, shared_dashboard)
+        .post("/shared/tiles/{tile_id}/run", Access::ShareLink, run_shared_tile)
 }
 
 const COLUMNS: &str = "id, dashboard_id, created_by, locked_filters,

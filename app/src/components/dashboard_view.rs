@@ -1,0 +1,405 @@
+//! A dashboard on screen, for members and for share-link visitors alike: tabs, filters, and
+//! tiles on a 12-column grid. Each chart tile runs its saved query live with the filter
+//! values, shows its own query time, and fails on its own. The tab and filter values live in
+//! the address (`?tab=1&f.country=France`), so a link opens exactly that view.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use vizkraft_domain::api::dashboards::{
+    DashboardDefinition, DashboardFilter, FilterKind, FilterValue, FilterValues, SharedChart, Tile, TileContent,
+    TileRunRequest,
+};
+
+use crate::api::{self, Abort, TileSource};
+use crate::components::{ChartView, ErrorMessage};
+use crate::state::{LiveResult, RunStatus};
+
+/// Timed refresh choices, in minutes; 0 is off.
+const REFRESH_MINUTES: [u32; 4] = [0, 1, 5, 15];
+
+/// The tab and filter values read from a query string.
+pub fn view_state_from_query(query: &str, filters: &[DashboardFilter]) -> (usize, FilterValues) {
+    let mut tab = 0;
+    let mut values = FilterValues::new();
+    for pair in query.trim_start_matches('?').split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = decode(value);
+        if key == "tab" {
+            tab = value.parse().unwrap_or(0);
+        } else if let Some(id) = key.strip_prefix("f.") {
+            let id = decode(id);
+            let Some(filter) = filters.iter().find(|f| f.id == id) else { continue };
+            let parsed = match filter.kind {
+                FilterKind::Category => Some(FilterValue::Category(value)),
+                FilterKind::Number => value.parse().ok().map(FilterValue::Number),
+                FilterKind::DateRange => {
+                    let (from, to) = value.split_once("..").unwrap_or((&value, ""));
+                    let part = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+                    Some(FilterValue::DateRange { from: part(from), to: part(to) })
+                }
+            };
+            if let Some(parsed) = parsed {
+                values.insert(id, parsed);
+            }
+        }
+    }
+    (tab, values)
+}
+
+/// The query string for a tab and filter values; `extra` pairs (the dashboard id) come first.
+pub fn view_state_to_query(extra: &[(&str, &str)], tab: usize, values: &FilterValues) -> String {
+    let mut pairs: Vec<String> = extra.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+    if tab > 0 {
+        pairs.push(format!("tab={tab}"));
+    }
+    for (id, value) in values {
+        let text = match value {
+            FilterValue::Category(text) => text.clone(),
+            FilterValue::Number(number) => number.to_string(),
+            FilterValue::DateRange { from, to } => {
+                format!("{}..{}", from.as_deref().unwrap_or_default(), to.as_deref().unwrap_or_default())
+            }
+        };
+        pairs.push(format!("f.{}={}", encode(id), encode(&text)));
+    }
+    if pairs.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", pairs.join("&"))
+    }
+}
+
+/// Percent-encodes all but the unreserved characters (RFC 3986).
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Replaces the address's query string (and keeps its fragment: a share link's token).
+fn set_query(query: &str) {
+    let Some(window) = web_sys::window() else { return };
+    let location = window.location();
+    let path = location.pathname().unwrap_or_default();
+    let hash = location.hash().unwrap_or_default();
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}{query}{hash}")));
+    }
+}
+
+#[component]
+pub fn DashboardView(
+    name: String,
+    definition: DashboardDefinition,
+    /// Each chart tile's saved chart, by chart id.
+    charts: BTreeMap<String, SharedChart>,
+    /// Filter values the viewer cannot change (a share link's locked filters).
+    #[prop(optional)]
+    locked: FilterValues,
+    source: TileSource,
+    /// Query-string pairs to keep in the address (the dashboard's id).
+    #[prop(optional)]
+    keep_in_address: Vec<(String, String)>,
+) -> impl IntoView {
+    let query = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let (initial_tab, mut initial_values) = view_state_from_query(&query, &definition.filters);
+    for (id, value) in &locked {
+        initial_values.insert(id.clone(), value.clone());
+    }
+    let tab = RwSignal::new(initial_tab.min(definition.tabs.len().saturating_sub(1)));
+    let values = RwSignal::new(initial_values);
+    let refresh = RwSignal::new(0_u64);
+    let refresh_minutes = RwSignal::new(0_u32);
+    let timer = StoredValue::new(None::<IntervalHandle>);
+    on_cleanup(move || {
+        if let Some(Some(handle)) = timer.try_update_value(Option::take) {
+            handle.clear();
+        }
+    });
+    Effect::new(move |_| {
+        let minutes = refresh_minutes.get();
+        if let Some(Some(handle)) = timer.try_update_value(Option::take) {
+            handle.clear();
+        }
+        if minutes > 0 {
+            let every = std::time::Duration::from_secs(u64::from(minutes) * 60);
+            if let Ok(handle) = set_interval_with_handle(move || refresh.update(|n| *n += 1), every) {
+                timer.set_value(Some(handle));
+            }
+        }
+    });
+    // The address follows the view.
+    Effect::new(move |_| {
+        let extra: Vec<(&str, &str)> = keep_in_address.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        set_query(&values.with(|v| view_state_to_query(&extra, tab.get(), v)));
+    });
+
+    let tabs = definition.tabs.clone();
+    let filters = definition.filters.clone();
+    let tiles = definition.tiles.clone();
+    let locked = StoredValue::new(locked);
+    view! {
+        <section class="dashboard stack" data-testid="dashboard">
+            <div class="dashboard-head">
+                <h1 data-testid="dashboard-name">{name}</h1>
+                <span class="spacer"></span>
+                <label class="muted small">"Refresh every "
+                    <select data-testid="dashboard-refresh-every"
+                        on:change=move |ev| refresh_minutes.set(event_target_value(&ev).parse().unwrap_or(0))>
+                        {REFRESH_MINUTES.iter().map(|m| view! {
+                            <option value=m.to_string()>{if *m == 0 { "never".to_owned() } else { format!("{m} min") }}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <button type="button" class="button secondary small" data-testid="dashboard-refresh"
+                    on:click=move |_| refresh.update(|n| *n += 1)>"Refresh"</button>
+            </div>
+            {(!filters.is_empty()).then(|| view! {
+                <div class="dashboard-filters card" data-testid="dashboard-filters">
+                    {filters.into_iter().map(|filter| view! { <FilterInput filter=filter values=values locked=locked.get_value() /> }).collect_view()}
+                </div>
+            })}
+            {(tabs.len() > 1).then(|| view! {
+                <div class="chart-switcher" role="tablist" data-testid="dashboard-tabs">
+                    {tabs.iter().enumerate().map(|(i, label)| view! {
+                        <button type="button" class="switch" role="tab" class:active=move || tab.get() == i
+                            data-testid=format!("dashboard-tab-{i}") on:click=move |_| tab.set(i)>{label.clone()}</button>
+                    }).collect_view()}
+                </div>
+            })}
+            <div class="dashboard-grid">
+                {tiles.into_iter().map(|tile| {
+                    let shown = tile.tab;
+                    let chart = match &tile.content {
+                        TileContent::Chart { chart_id, .. } => charts.get(chart_id).cloned(),
+                        TileContent::Text { .. } => None,
+                    };
+                    let source = source.clone();
+                    view! {
+                        <Show when=move || tab.get() == shown>
+                            <DashboardTile tile=tile.clone() chart=chart.clone() source=source.clone() values=values refresh=refresh />
+                        </Show>
+                    }
+                }).collect_view()}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn FilterInput(filter: DashboardFilter, values: RwSignal<FilterValues>, locked: FilterValues) -> impl IntoView {
+    let is_locked = locked.contains_key(&filter.id);
+    let id = filter.id.clone();
+    let set = move |value: Option<FilterValue>| {
+        let id = id.clone();
+        values.update(|v| match value {
+            Some(value) => {
+                v.insert(id, value);
+            }
+            None => {
+                v.remove(&id);
+            }
+        })
+    };
+    let current = {
+        let id = StoredValue::new(filter.id.clone());
+        move || values.with(|v| id.with_value(|id| v.get(id).cloned()))
+    };
+    let testid = format!("filter-{}", filter.id);
+    let input = match filter.kind {
+        FilterKind::Category | FilterKind::Number => {
+            let number = filter.kind == FilterKind::Number;
+            let shown = move || match current() {
+                Some(FilterValue::Category(text)) => text,
+                Some(FilterValue::Number(n)) => n.to_string(),
+                _ => String::new(),
+            };
+            view! {
+                <input type=if number { "number" } else { "text" } data-testid=testid disabled=is_locked
+                    prop:value=shown
+                    on:change=move |ev| {
+                        let text = event_target_value(&ev);
+                        set(match (text.trim().is_empty(), number) {
+                            (true, _) => None,
+                            (false, true) => text.trim().parse().ok().map(FilterValue::Number),
+                            (false, false) => Some(FilterValue::Category(text)),
+                        })
+                    } />
+            }
+            .into_any()
+        }
+        FilterKind::DateRange => {
+            let end = move |from: bool| {
+                move || match current() {
+                    Some(FilterValue::DateRange { from: f, to: t }) => if from { f } else { t }.unwrap_or_default(),
+                    _ => String::new(),
+                }
+            };
+            let change = move |from: bool, text: String| {
+                let (mut f, mut t) = match current() {
+                    Some(FilterValue::DateRange { from, to }) => (from, to),
+                    _ => (None, None),
+                };
+                let text = (!text.is_empty()).then_some(text);
+                if from {
+                    f = text
+                } else {
+                    t = text
+                }
+                set((f.is_some() || t.is_some()).then_some(FilterValue::DateRange { from: f, to: t }));
+            };
+            let change_to = change.clone();
+            view! {
+                <input type="date" data-testid=format!("{testid}-from") disabled=is_locked prop:value=end(true)
+                    on:change=move |ev| change(true, event_target_value(&ev)) />
+                <span class="muted">"to"</span>
+                <input type="date" data-testid=format!("{testid}-to") disabled=is_locked prop:value=end(false)
+                    on:change=move |ev| change_to(false, event_target_value(&ev)) />
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <label class="dashboard-filter">
+            <span class="field-label">{filter.label} {is_locked.then_some(" (locked)")}</span>
+            {input}
+        </label>
+    }
+}
+
+#[component]
+fn DashboardTile(
+    tile: Tile,
+    chart: Option<SharedChart>,
+    source: TileSource,
+    values: RwSignal<FilterValues>,
+    refresh: RwSignal<u64>,
+) -> impl IntoView {
+    let style = format!("grid-column: {} / span {}; grid-row: {} / span {};", tile.x + 1, tile.w, tile.y + 1, tile.h);
+    let content = match tile.content {
+        TileContent::Text { markdown } => view! { <div class="tile-text">{markdown_view(&markdown)}</div> }.into_any(),
+        TileContent::Chart { .. } => {
+            let result = LiveResult::new();
+            let run_abort = StoredValue::new_local(None::<Abort>);
+            let stop = move || {
+                if let Some(Some(abort)) = run_abort.try_update_value(Option::take) {
+                    abort.abort();
+                }
+            };
+            on_cleanup(stop);
+            let tile_id = tile.id.clone();
+            Effect::new(move |_| {
+                refresh.track();
+                let filters = values.get();
+                stop();
+                let generation = result.start(String::new(), js_sys::Date::now());
+                let Ok(abort) = Abort::new() else { return };
+                run_abort.set_value(Some(abort.clone()));
+                let (source, tile_id) = (source.clone(), tile_id.clone());
+                spawn_local(async move {
+                    let request = TileRunRequest { filters };
+                    let on_event = |event| result.apply(generation, event, js_sys::Date::now());
+                    if let Err(error) = api::run_tile(&source, &tile_id, &request, &abort, on_event).await {
+                        result.fail(generation, error, js_sys::Date::now());
+                    }
+                });
+            });
+            let spec = Signal::derive({
+                let spec = chart.as_ref().map(|c| c.chart.clone());
+                move || matches!(result.status.get(), RunStatus::Finished { .. }).then(|| spec.clone()).flatten()
+            });
+            let name = chart.map(|c| c.name).unwrap_or_else(|| "(a chart that was deleted)".to_owned());
+            view! {
+                <div class="tile-head">
+                    <strong>{name}</strong>
+                    <span class="muted small" data-testid="tile-status">{move || match result.status.get() {
+                        RunStatus::Running { .. } | RunStatus::Idle => "Running…".to_owned(),
+                        RunStatus::Finished { row_count, elapsed_ms, .. } => format!("{row_count} rows · query {elapsed_ms} ms"),
+                        RunStatus::Cancelled { .. } => "Cancelled".to_owned(),
+                        RunStatus::Failed(_) => "Failed".to_owned(),
+                    }}</span>
+                </div>
+                {move || match result.status.get() {
+                    RunStatus::Failed(error) => view! { <ErrorMessage error=error /> }.into_any(),
+                    _ => view! { <ChartView spec=spec columns=result.columns data=result.data /> }.into_any(),
+                }}
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <div class="tile card" style=style data-testid="dashboard-tile" data-tile-id=tile.id>{content}</div>
+    }
+}
+
+/// A small, safe subset of Markdown: `#` headings and paragraphs, all as text nodes.
+fn markdown_view(markdown: &str) -> impl IntoView {
+    markdown
+        .split("\n\n")
+        .filter(|block| !block.trim().is_empty())
+        .map(|block| {
+            let block = block.trim();
+            match block.strip_prefix("# ").or_else(|| block.strip_prefix("## ")) {
+                Some(heading) => view! { <h3>{heading.to_owned()}</h3> }.into_any(),
+                None => view! { <p>{block.to_owned()}</p> }.into_any(),
+            }
+        })
+        .collect_view()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_view_state_reads_back_from_its_query_string() {
+        let filters = vec![
+            DashboardFilter { id: "country".into(), label: "Country".into(), kind: FilterKind::Category },
+            DashboardFilter { id: "when".into(), label: "When".into(), kind: FilterKind::DateRange },
+            DashboardFilter { id: "n".into(), label: "N".into(), kind: FilterKind::Number },
+        ];
+        let (tab, values) = view_state_from_query(
+            "?id=d1&tab=2&f.country=S%C3%A3o%20Paulo&f.when=2024-01-01..&f.n=3.5&f.x=1",
+            &filters,
+        );
+        assert_eq!(tab, 2);
+        assert_eq!(values.get("country"), Some(&FilterValue::Category("São Paulo".into())));
+        assert_eq!(values.get("when"), Some(&FilterValue::DateRange { from: Some("2024-01-01".into()), to: None }));
+        assert_eq!(values.get("n"), Some(&FilterValue::Number(3.5)));
+        assert_eq!(values.len(), 3, "unknown filters are ignored");
+        let query = view_state_to_query(&[("id", "d1")], tab, &values);
+        assert_eq!(view_state_from_query(&query, &filters), (tab, values));
+    }
+}

@@ -1,0 +1,139 @@
+//! A person builds a dashboard of two saved charts with a filter and a note, uses its tabs and
+//! filter (the address follows), shares it with a link a signed-out browser opens, then
+//! revokes the link and sees it die.
+
+use std::time::Duration;
+
+use sqlx::Row;
+
+use crate::support::{output_dir, Browser, Relay, OWNER_EMAIL, OWNER_PASSWORD};
+
+async fn save_chart_for(browser: &Browser, question: &str, kind: &str, name: &str) {
+    browser.ask(question).await;
+    browser.wait_for_chart(kind).await;
+    browser.fill("save-chart-name", name).await;
+    browser.click("save-chart").await;
+    browser.wait_for_testid_text("save-chart-done").await;
+}
+
+/// Each chart tile's state by its chart's name, once every tile has drawn or failed.
+async fn tile_states(browser: &Browser) -> serde_json::Value {
+    browser
+        .wait_for_js(
+            "every tile",
+            "const tiles = [...document.querySelectorAll('[data-testid=dashboard-tile]')];
+             const states = {};
+             for (const t of tiles) {
+                 const name = t.querySelector('.tile-head strong')?.textContent;
+                 if (!name) continue;
+                 states[name] = t.querySelector('[data-testid=error]') ? 'failed'
+                     : t.querySelector('[_echarts_instance_]') ? 'chart' : null;
+             }
+             const values = Object.values(states);
+             return values.length && values.every(s => s) ? states : null;",
+        )
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dashboard_is_built_filtered_shared_opened_signed_out_and_revoked() {
+    let relay = Relay::start().await;
+    let browser = Browser::start(&relay).await;
+    browser.set_up_first_owner(&relay, OWNER_EMAIL, OWNER_PASSWORD).await;
+    save_chart_for(&browser, "revenue by month", "line", "Revenue by month").await;
+    save_chart_for(&browser, "number of orders per country", "bar", "Orders by country").await;
+
+    browser.client.goto(&format!("{}dashboards", relay.url)).await.unwrap();
+    browser
+        .wait_for_js(
+            "the builder",
+            "return document.querySelectorAll('[data-testid=dashboard-chart-choice]').length === 2 || null;",
+        )
+        .await;
+    browser.fill("dashboard-name-input", "Sales").await;
+    browser
+        .client
+        .execute("document.querySelectorAll('[data-testid=dashboard-chart-choice]').forEach(c => c.click());", vec![])
+        .await
+        .unwrap();
+    browser.fill("dashboard-note", "# Notes\n\nQuarterly review").await;
+    browser.fill("dashboard-filter-label", "Country").await;
+    browser
+        .client
+        .execute("const s = document.querySelector('[data-testid=dashboard-filter-kind]'); s.value = 'category'; s.dispatchEvent(new Event('change'));", vec![])
+        .await
+        .unwrap();
+    browser.fill("dashboard-filter-column", "country").await;
+    browser.click("dashboard-create").await;
+
+    browser.wait_for_testid_text("dashboard-name").await;
+    let both_drawn = serde_json::json!({"Revenue by month": "chart", "Orders by country": "chart"});
+    assert_eq!(tile_states(&browser).await, both_drawn);
+
+    // The filter: the country chart narrows to one bar; the chart without that column fails in
+    // its own tile only.
+    let country: String = relay.direct_rows("SELECT country FROM customers ORDER BY country LIMIT 1").await[0].get(0);
+    browser.fill("filter-f1", &country).await;
+    browser
+        .client
+        .execute("document.querySelector('[data-testid=filter-f1]').dispatchEvent(new Event('change'));", vec![])
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        tile_states(&browser).await,
+        serde_json::json!({"Revenue by month": "failed", "Orders by country": "chart"})
+    );
+    let bars = browser
+        .wait_for_js(
+            "one country's bar",
+            "const t = [...document.querySelectorAll('[data-testid=dashboard-tile]')]
+                 .find(t => t.querySelector('.tile-head strong')?.textContent === 'Orders by country');
+             const el = t && t.querySelector('[_echarts_instance_]');
+             const n = el ? echarts.getInstanceByDom(el)?.getOption().series[0].data.length : null;
+             return n === 1 ? n : null;",
+        )
+        .await;
+    assert_eq!(bars, serde_json::json!(1));
+    let address = browser.client.current_url().await.unwrap();
+    assert!(address.query().unwrap_or_default().contains("f.f1="), "{address}");
+
+    // The note's tab; the address keeps the tab, so reopening it shows the same view.
+    browser.click("dashboard-tab-1").await;
+    let note = browser
+        .wait_for_js("the note", "const n = document.querySelector('.tile-text'); return n ? n.textContent : null;")
+        .await;
+    assert!(note.as_str().unwrap().contains("Quarterly review"));
+    let address = browser.client.current_url().await.unwrap();
+    assert!(address.query().unwrap_or_default().contains("tab=1"), "{address}");
+    browser.client.goto(address.as_str()).await.unwrap();
+    browser.wait_for_js("the note again", "return document.querySelector('.tile-text');").await;
+    browser.click("dashboard-tab-0").await;
+
+    // Share, and open the link in a browser that has never signed in.
+    browser.click("share-create").await;
+    let link = browser.wait_for_testid_text("share-url").await;
+    assert!(link.contains("/share#"), "{link}");
+    let visitor = Browser::start(&relay).await;
+    visitor.client.goto(&link).await.unwrap();
+    assert_eq!(visitor.wait_for_testid_text("dashboard-name").await, "Sales");
+    assert_eq!(tile_states(&visitor).await, both_drawn);
+    visitor.screenshot(&output_dir().join("shared-dashboard.png")).await;
+
+    // Revoked, the link dies at once.
+    browser.click("share-revoke").await;
+    browser
+        .wait_for_js(
+            "the revoked link",
+            "return document.querySelector('[data-testid=share-link][data-revoked=true]');",
+        )
+        .await;
+    visitor.client.goto(&link).await.unwrap();
+    visitor.client.refresh().await.unwrap();
+    visitor.wait_for_js("the dead link", "return document.querySelector('[data-testid=share-dead]');").await;
+
+    browser.assert_no_csp_violation().await;
+    visitor.assert_no_csp_violation().await;
+    visitor.close().await;
+    browser.close().await;
+}
