@@ -168,8 +168,8 @@ async fn no_result_value_is_kept_anywhere() {
     browser
         .run_sql(&format!("SELECT c.secret FROM {table} c CROSS JOIN generate_series(1, 2000000000) g WHERE g < 0"))
         .await;
-    let (code, _) = browser.wait_for_error().await;
-    assert_eq!(code, "query_timeout");
+    let (code, message) = browser.wait_for_error().await;
+    assert_eq!(code, "query_timeout", "{message}");
 
     // 4. Cancelled mid-stream.
     browser

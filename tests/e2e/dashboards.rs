@@ -132,6 +132,22 @@ async fn a_dashboard_is_built_filtered_shared_opened_signed_out_and_revoked() {
     visitor.client.refresh().await.unwrap();
     visitor.wait_for_js("the dead link", "return document.querySelector('[data-testid=share-dead]');").await;
 
+    // The service worker kept the application shell and no API response, for either browser.
+    for who in [&browser, &visitor] {
+        let cached = who
+            .client
+            .execute_async(
+                "const done = arguments[0];
+                 (async () => { const urls = [];
+                   for (const n of await caches.keys()) for (const r of await (await caches.open(n)).keys()) urls.push(r.url);
+                   return urls; })().then(done, e => done(['error ' + e]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(!cached.to_string().contains("/api/"), "{cached}");
+    }
+
     browser.assert_no_csp_violation().await;
     visitor.assert_no_csp_violation().await;
     visitor.close().await;

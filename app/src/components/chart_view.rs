@@ -87,6 +87,9 @@ pub fn ChartView(
     #[prop(into)] spec: Signal<Option<ChartSpec>>,
     #[prop(into)] columns: Signal<Vec<ResultColumn>>,
     #[prop(into)] data: Signal<ResultData>,
+    /// Told how long building and drawing the chart took (ms), each time it is drawn.
+    #[prop(optional)]
+    on_drawn: Option<Callback<f64>>,
 ) -> impl IntoView {
     let node = NodeRef::<Div>::new();
     let instance = StoredValue::new_local(None::<EchartsInstance>);
@@ -105,6 +108,7 @@ pub fn ChartView(
     });
 
     Effect::new(move |_| {
+        let started = now_ms();
         let option = spec.with(|spec| {
             columns.with(|columns| data.with(|data| spec.as_ref().and_then(|spec| echarts_option(spec, columns, data))))
         });
@@ -120,8 +124,13 @@ pub fn ChartView(
             drawn_option.try_set_value(Some(js));
             set
         });
-        if let Err(error) = drawn {
-            render_error.set(Some(error));
+        match drawn {
+            Ok(()) => {
+                if let Some(on_drawn) = on_drawn {
+                    on_drawn.run(now_ms() - started);
+                }
+            }
+            Err(error) => render_error.set(Some(error)),
         }
     });
 
@@ -194,6 +203,10 @@ pub fn ChartView(
             <p class="note">"The chart could not be saved: " {message}</p>
         })}
     }
+}
+
+fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
 /// A plain JS object of `entries`.

@@ -308,10 +308,13 @@ fn DashboardTile(
     refresh: RwSignal<u64>,
 ) -> impl IntoView {
     let style = format!("grid-column: {} / span {}; grid-row: {} / span {};", tile.x + 1, tile.w, tile.y + 1, tile.h);
+    let node = NodeRef::<leptos::html::Div>::new();
+    let visible = when_visible(node);
     let content = match tile.content {
         TileContent::Text { markdown } => view! { <div class="tile-text">{markdown_view(&markdown)}</div> }.into_any(),
         TileContent::Chart { .. } => {
             let result = LiveResult::new();
+            let drawn_ms = RwSignal::new(None::<f64>);
             let run_abort = StoredValue::new_local(None::<Abort>);
             let stop = move || {
                 if let Some(Some(abort)) = run_abort.try_update_value(Option::take) {
@@ -323,7 +326,12 @@ fn DashboardTile(
             Effect::new(move |_| {
                 refresh.track();
                 let filters = values.get();
+                // A tile below the fold runs once it scrolls into view.
+                if !visible.get() {
+                    return;
+                }
                 stop();
+                drawn_ms.set(None);
                 let generation = result.start(String::new(), js_sys::Date::now());
                 let Ok(abort) = Abort::new() else { return };
                 run_abort.set_value(Some(abort.clone()));
@@ -346,22 +354,68 @@ fn DashboardTile(
                     <strong>{name}</strong>
                     <span class="muted small" data-testid="tile-status">{move || match result.status.get() {
                         RunStatus::Running { .. } | RunStatus::Idle => "Running…".to_owned(),
-                        RunStatus::Finished { row_count, elapsed_ms, .. } => format!("{row_count} rows · query {elapsed_ms} ms"),
+                        RunStatus::Finished { row_count, elapsed_ms, .. } => match drawn_ms.get() {
+                            Some(drawn) => format!("{row_count} rows · query {elapsed_ms} ms · drawn in {drawn:.0} ms"),
+                            None => format!("{row_count} rows · query {elapsed_ms} ms"),
+                        },
                         RunStatus::Cancelled { .. } => "Cancelled".to_owned(),
                         RunStatus::Failed(_) => "Failed".to_owned(),
                     }}</span>
                 </div>
                 {move || match result.status.get() {
                     RunStatus::Failed(error) => view! { <ErrorMessage error=error /> }.into_any(),
-                    _ => view! { <ChartView spec=spec columns=result.columns data=result.data /> }.into_any(),
+                    _ => view! {
+                        <ChartView spec=spec columns=result.columns data=result.data
+                            on_drawn=Callback::new(move |ms| drawn_ms.set(Some(ms))) />
+                    }.into_any(),
                 }}
             }
             .into_any()
         }
     };
     view! {
-        <div class="tile card" style=style data-testid="dashboard-tile" data-tile-id=tile.id>{content}</div>
+        <div class="tile card" style=style node_ref=node data-testid="dashboard-tile" data-tile-id=tile.id>{content}</div>
     }
+}
+
+/// Becomes true once `node` has been on screen, so tiles below the fold do not query yet.
+fn when_visible(node: NodeRef<leptos::html::Div>) -> RwSignal<bool> {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let visible = RwSignal::new(false);
+    let observer = StoredValue::new_local(None::<(web_sys::IntersectionObserver, Closure<dyn FnMut(js_sys::Array)>)>);
+    Effect::new(move |_| {
+        let Some(element) = node.get() else { return };
+        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+            let seen =
+                entries.iter().any(|e| e.unchecked_into::<web_sys::IntersectionObserverEntry>().is_intersecting());
+            if seen {
+                visible.set(true);
+            }
+        });
+        match web_sys::IntersectionObserver::new(callback.as_ref().unchecked_ref()) {
+            Ok(watcher) => {
+                watcher.observe(&element);
+                observer.set_value(Some((watcher, callback)));
+            }
+            // Without an observer, the tile runs at once.
+            Err(_) => visible.set(true),
+        }
+    });
+    // Once seen, the observer has done its work.
+    Effect::new(move |_| {
+        if visible.get() {
+            if let Some(Some((watcher, _))) = observer.try_update_value(Option::take) {
+                watcher.disconnect();
+            }
+        }
+    });
+    on_cleanup(move || {
+        if let Some(Some((watcher, _))) = observer.try_update_value(Option::take) {
+            watcher.disconnect();
+        }
+    });
+    visible
 }
 
 /// A small, safe subset of Markdown: `#` headings and paragraphs, all as text nodes.

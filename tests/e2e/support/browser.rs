@@ -157,8 +157,13 @@ impl Browser {
         input.send_keys(&format!("{question}\u{E007}")).await.unwrap();
     }
 
-    /// Replaces the SQL in the editor and presses Run.
+    /// Replaces the SQL in the editor and presses Run. The error on screen, if any, is
+    /// remembered as stale, so `wait_for_error` waits for this run's own.
     pub async fn run_sql(&self, sql: &str) {
+        self.client
+            .execute("window.__vkStaleError = document.querySelector('[data-testid=error]');", vec![])
+            .await
+            .unwrap();
         let editor = self.client.find(Locator::Css("[data-testid=sql-editor]")).await.unwrap();
         editor.clear().await.unwrap();
         editor.send_keys(sql).await.unwrap();
@@ -223,7 +228,9 @@ impl Browser {
 
     /// The error shown to the user, as `(code, message)`.
     pub async fn wait_for_error(&self) -> (String, String) {
-        let script = "const e = document.querySelector('[data-testid=error]'); return e ? [e.getAttribute('data-error-code'), e.textContent] : null;";
+        // Not the error of an earlier run that is still on screen (see `run_sql`).
+        let script = "const e = document.querySelector('[data-testid=error]'); \
+                      return e && e !== window.__vkStaleError ? [e.getAttribute('data-error-code'), e.textContent] : null;";
         let value = self.wait_for_js("an error message", script).await;
         (value[0].as_str().unwrap_or_default().to_owned(), value[1].as_str().unwrap_or_default().to_owned())
     }
