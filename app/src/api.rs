@@ -262,6 +262,11 @@ pub async fn create_dashboard(request: &DashboardRequest) -> Result<Dashboard, C
     send_json("POST", &format!("{API_PREFIX}/dashboards"), Some(request), On401::EndSession).await
 }
 
+pub async fn change_dashboard(id: &str, request: &DashboardRequest) -> Result<Dashboard, ClientError> {
+    let url = format!("{API_PREFIX}/dashboards/{}", encode_path_segment(id));
+    send_json("PUT", &url, Some(request), On401::EndSession).await
+}
+
 pub async fn delete_dashboard(id: &str) -> Result<(), ClientError> {
     let url = format!("{API_PREFIX}/dashboards/{}", encode_path_segment(id));
     send_empty::<()>("DELETE", &url, None, On401::EndSession).await

@@ -35,6 +35,35 @@ async fn tile_states(browser: &Browser) -> serde_json::Value {
         .await
 }
 
+/// Drags the `handle` ("move" or "resize") of the tile showing `chart` by whole grid cells,
+/// with the pointer events a mouse makes; returns the tile's id.
+async fn drag(browser: &Browser, chart: &str, handle: &str, columns: i32, rows: i32) -> String {
+    let script = "const [name, kind, dx, dy] = arguments;
+        const tile = [...document.querySelectorAll('[data-testid=dashboard-tile]')]
+            .find(t => t.querySelector('.tile-head strong')?.textContent === name);
+        const handle = tile.querySelector(`[data-testid=tile-${kind}]`);
+        const r = handle.getBoundingClientRect();
+        const [x, y] = [r.left + r.width / 2, r.top + r.height / 2];
+        const grid = document.querySelector('.dashboard-grid').getBoundingClientRect();
+        const [cw, ch] = [(grid.width - 11 * 12.8) / 12 + 12.8, 110 + 12.8];
+        const to = {clientX: x + dx * cw, clientY: y + dy * ch, bubbles: true};
+        handle.dispatchEvent(new PointerEvent('pointerdown', {clientX: x, clientY: y, bubbles: true}));
+        window.dispatchEvent(new PointerEvent('pointermove', to));
+        window.dispatchEvent(new PointerEvent('pointerup', to));
+        return tile.getAttribute('data-tile-id');";
+    let args = vec![chart.into(), handle.into(), columns.into(), rows.into()];
+    browser.client.execute(script, args).await.unwrap().as_str().unwrap().to_owned()
+}
+
+/// The open dashboard's tiles as the relay has them, by tile id.
+async fn saved_tiles(browser: &Browser) -> serde_json::Map<String, serde_json::Value> {
+    let script = "const done = arguments[0];
+        const id = new URLSearchParams(location.search).get('id');
+        fetch(`/api/v1/dashboards/${id}`).then(r => r.json()).then(d => done(d.definition.tiles), e => done(String(e)));";
+    let tiles = browser.client.execute_async(script, vec![]).await.unwrap();
+    tiles.as_array().unwrap().iter().map(|t| (t["id"].as_str().unwrap().to_owned(), t.clone())).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dashboard_is_built_filtered_shared_opened_signed_out_and_revoked() {
     let relay = Relay::start().await;
@@ -109,6 +138,19 @@ async fn a_dashboard_is_built_filtered_shared_opened_signed_out_and_revoked() {
     browser.client.goto(address.as_str()).await.unwrap();
     browser.wait_for_js("the note again", "return document.querySelector('.tile-text');").await;
     browser.click("dashboard-tab-0").await;
+
+    // Edit the layout: drag one tile down two rows, drag the other's corner two columns in.
+    let before = saved_tiles(&browser).await;
+    browser.click("dashboard-edit-layout").await;
+    let moved = drag(&browser, "Revenue by month", "move", 0, 2).await;
+    let resized = drag(&browser, "Orders by country", "resize", -2, 0).await;
+    browser.click("dashboard-save-layout").await;
+    browser.wait_for_testid_text("layout-saved").await;
+    let after = saved_tiles(&browser).await;
+    assert_eq!(after[&moved]["y"].as_u64().unwrap(), before[&moved]["y"].as_u64().unwrap() + 2);
+    assert_eq!(after[&moved]["x"], before[&moved]["x"]);
+    assert_eq!(after[&resized]["w"].as_u64().unwrap(), before[&resized]["w"].as_u64().unwrap() - 2);
+    assert_eq!(after[&resized]["h"], before[&resized]["h"]);
 
     // Share, and open the link in a browser that has never signed in.
     browser.click("share-create").await;

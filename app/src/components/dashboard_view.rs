@@ -132,6 +132,9 @@ pub fn DashboardView(
     /// Query-string pairs to keep in the address (the dashboard's id).
     #[prop(optional)]
     keep_in_address: Vec<(String, String)>,
+    /// Editors get a layout mode: drag a tile's head to move it, its corner to resize it, then
+    /// save; this is told the new definition. `None` for a view that cannot change.
+    on_save_layout: Option<Callback<DashboardDefinition>>,
 ) -> impl IntoView {
     let query = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let (initial_tab, mut initial_values) = view_state_from_query(&query, &definition.filters);
@@ -170,6 +173,46 @@ pub fn DashboardView(
     let filters = definition.filters.clone();
     let tiles = definition.tiles.clone();
     let locked = StoredValue::new(locked);
+    let layout = RwSignal::new(definition.tiles.iter().map(Place::of).collect::<Vec<_>>());
+    let saved_layout = StoredValue::new(layout.get_untracked());
+    let editing = RwSignal::new(false);
+    let grid = NodeRef::<leptos::html::Div>::new();
+    let drag = StoredValue::new(None::<Drag>);
+    let move_listener = window_event_listener(leptos::ev::pointermove, move |ev| {
+        let Some(drag) = drag.get_value() else { return };
+        let Some((cell_w, cell_h)) = grid.get_untracked().map(|g| cell_size(&g)) else { return };
+        let dx = ((f64::from(ev.client_x()) - drag.start_x) / cell_w).round() as i64;
+        let dy = ((f64::from(ev.client_y()) - drag.start_y) / cell_h).round() as i64;
+        layout.update(|places| {
+            if let Some(place) = places.get_mut(drag.index) {
+                *place = drag.moved(dx, dy);
+            }
+        });
+    });
+    let up_listener = window_event_listener(leptos::ev::pointerup, move |_| drag.set_value(None));
+    on_cleanup(move || {
+        move_listener.remove();
+        up_listener.remove();
+    });
+    let grab = Callback::new(move |(index, resize, x, y): (usize, bool, f64, f64)| {
+        if let Some(place) = layout.with_untracked(|p| p.get(index).copied()) {
+            drag.set_value(Some(Drag { index, resize, start_x: x, start_y: y, from: place }));
+        }
+    });
+    let definition_now = StoredValue::new(definition.clone());
+    let save_layout = move || {
+        let Some(on_save) = on_save_layout else { return };
+        let mut definition = definition_now.get_value();
+        layout.with_untracked(|places| {
+            for (tile, place) in definition.tiles.iter_mut().zip(places) {
+                (tile.x, tile.y, tile.w, tile.h) = (place.x, place.y, place.w, place.h);
+            }
+        });
+        saved_layout.set_value(layout.get_untracked());
+        definition_now.set_value(definition.clone());
+        editing.set(false);
+        on_save.run(definition);
+    };
     view! {
         <section class="dashboard stack" data-testid="dashboard">
             <div class="dashboard-head">
@@ -185,6 +228,18 @@ pub fn DashboardView(
                 </label>
                 <button type="button" class="button secondary small" data-testid="dashboard-refresh"
                     on:click=move |_| refresh.update(|n| *n += 1)>"Refresh"</button>
+                {on_save_layout.is_some().then(|| view! {
+                    <Show when=move || editing.get()
+                        fallback=move || view! {
+                            <button type="button" class="button secondary small" data-testid="dashboard-edit-layout"
+                                on:click=move |_| editing.set(true)>"Edit layout"</button>
+                        }>
+                        <button type="button" class="button primary small" data-testid="dashboard-save-layout"
+                            on:click=move |_| save_layout()>"Save layout"</button>
+                        <button type="button" class="button secondary small" data-testid="dashboard-cancel-layout"
+                            on:click=move |_| { layout.set(saved_layout.get_value()); editing.set(false); }>"Cancel"</button>
+                    </Show>
+                })}
             </div>
             {(!filters.is_empty()).then(|| view! {
                 <div class="dashboard-filters card" data-testid="dashboard-filters">
@@ -199,9 +254,10 @@ pub fn DashboardView(
                     }).collect_view()}
                 </div>
             })}
-            <div class="dashboard-grid">
-                {tiles.into_iter().map(|tile| {
+            <div class="dashboard-grid" class:editing=move || editing.get() node_ref=grid>
+                {tiles.into_iter().enumerate().map(|(index, tile)| {
                     let shown = tile.tab;
+                    let style = Signal::derive(move || layout.with(|p| p.get(index).map(Place::style).unwrap_or_default()));
                     let chart = match &tile.content {
                         TileContent::Chart { chart_id, .. } => charts.get(chart_id).cloned(),
                         TileContent::Text { .. } => None,
@@ -209,7 +265,8 @@ pub fn DashboardView(
                     let source = source.clone();
                     view! {
                         <Show when=move || tab.get() == shown>
-                            <DashboardTile tile=tile.clone() chart=chart.clone() source=source.clone() values=values refresh=refresh />
+                            <DashboardTile tile=tile.clone() chart=chart.clone() source=source.clone() values=values refresh=refresh
+                                style=style editing=editing on_grab=Callback::new(move |(resize, x, y)| grab.run((index, resize, x, y))) />
                         </Show>
                     }
                 }).collect_view()}
@@ -306,8 +363,11 @@ fn DashboardTile(
     source: TileSource,
     values: RwSignal<FilterValues>,
     refresh: RwSignal<u64>,
+    style: Signal<String>,
+    editing: RwSignal<bool>,
+    /// A drag starts: `(resize, clientX, clientY)`.
+    on_grab: Callback<(bool, f64, f64)>,
 ) -> impl IntoView {
-    let style = format!("grid-column: {} / span {}; grid-row: {} / span {};", tile.x + 1, tile.w, tile.y + 1, tile.h);
     let node = NodeRef::<leptos::html::Div>::new();
     let visible = when_visible(node);
     let content = match tile.content {
@@ -374,8 +434,65 @@ fn DashboardTile(
         }
     };
     view! {
-        <div class="tile card" style=style node_ref=node data-testid="dashboard-tile" data-tile-id=tile.id>{content}</div>
+        <div class="tile card" style=style node_ref=node data-testid="dashboard-tile" data-tile-id=tile.id>
+            <Show when=move || editing.get()>
+                <div class="tile-move" data-testid="tile-move" title="Drag to move"
+                    on:pointerdown=move |ev| { ev.prevent_default(); on_grab.run((false, f64::from(ev.client_x()), f64::from(ev.client_y()))) }>"⠿ move"</div>
+                <div class="tile-resize" data-testid="tile-resize" title="Drag to resize"
+                    on:pointerdown=move |ev| { ev.prevent_default(); on_grab.run((true, f64::from(ev.client_x()), f64::from(ev.client_y()))) }></div>
+            </Show>
+            {content}
+        </div>
     }
+}
+
+/// A tile's place on the grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Place {
+    x: u32,
+    y: u32,
+    w: u32,
+    h: u32,
+}
+
+impl Place {
+    fn of(tile: &Tile) -> Place {
+        Place { x: tile.x, y: tile.y, w: tile.w, h: tile.h }
+    }
+
+    fn style(&self) -> String {
+        format!("grid-column: {} / span {}; grid-row: {} / span {};", self.x + 1, self.w, self.y + 1, self.h)
+    }
+}
+
+/// A drag in progress: which tile, moving or resizing, from where.
+#[derive(Debug, Clone, Copy)]
+struct Drag {
+    index: usize,
+    resize: bool,
+    start_x: f64,
+    start_y: f64,
+    from: Place,
+}
+
+impl Drag {
+    /// The tile's place after moving the pointer by whole cells, kept on the 12-column grid.
+    fn moved(&self, dx: i64, dy: i64) -> Place {
+        let Place { x, y, w, h } = self.from;
+        let clamp = |value: i64, low: i64, high: i64| value.clamp(low, high.max(low)) as u32;
+        if self.resize {
+            Place { x, y, w: clamp(i64::from(w) + dx, 1, 12 - i64::from(x)), h: clamp(i64::from(h) + dy, 1, 40) }
+        } else {
+            Place { x: clamp(i64::from(x) + dx, 0, 12 - i64::from(w)), y: clamp(i64::from(y) + dy, 0, 1_000), w, h }
+        }
+    }
+}
+
+/// One grid cell's width and height in pixels, gap included.
+fn cell_size(grid: &web_sys::HtmlDivElement) -> (f64, f64) {
+    let gap = 12.8;
+    let width = grid.get_bounding_client_rect().width();
+    (((width - 11.0 * gap) / 12.0 + gap).max(1.0), 110.0 + gap)
 }
 
 /// Becomes true once `node` has been on screen, so tiles below the fold do not query yet.
@@ -436,6 +553,18 @@ fn markdown_view(markdown: &str) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn drags_move_and_resize_within_the_grid() {
+        let from = Place { x: 2, y: 1, w: 4, h: 3 };
+        let moving = Drag { index: 0, resize: false, start_x: 0.0, start_y: 0.0, from };
+        assert_eq!(moving.moved(3, 2), Place { x: 5, y: 3, w: 4, h: 3 });
+        assert_eq!(moving.moved(20, -5), Place { x: 8, y: 0, w: 4, h: 3 }, "kept inside the grid");
+        let resizing = Drag { resize: true, ..moving };
+        assert_eq!(resizing.moved(-2, 1), Place { x: 2, y: 1, w: 2, h: 4 });
+        assert_eq!(resizing.moved(-9, -9), Place { x: 2, y: 1, w: 1, h: 1 }, "never smaller than a cell");
+        assert_eq!(resizing.moved(30, 0).w, 10, "never past the right edge");
+    }
 
     #[test]
     fn the_view_state_reads_back_from_its_query_string() {

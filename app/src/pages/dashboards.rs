@@ -78,7 +78,7 @@ fn definition_of(draft: &Draft) -> DashboardDefinition {
 #[component]
 pub fn DashboardsPage(can_edit: bool, can_share: bool) -> impl IntoView {
     match dashboard_id_in_address() {
-        Some(id) => view! { <OneDashboard id=id can_share=can_share /> }.into_any(),
+        Some(id) => view! { <OneDashboard id=id can_edit=can_edit can_share=can_share /> }.into_any(),
         None => view! { <DashboardList can_edit=can_edit /> }.into_any(),
     }
 }
@@ -194,8 +194,9 @@ fn open(id: &str) {
 }
 
 #[component]
-fn OneDashboard(id: String, can_share: bool) -> impl IntoView {
+fn OneDashboard(id: String, can_edit: bool, can_share: bool) -> impl IntoView {
     let loaded = RwSignal::new(Remote::<(Dashboard, BTreeMap<String, SharedChart>)>::Loading);
+    let layout_saved = RwSignal::new(None::<Result<(), ClientError>>);
     let dashboard_id = id.clone();
     spawn_local(async move {
         let loaded_value = async {
@@ -216,10 +217,26 @@ fn OneDashboard(id: String, can_share: bool) -> impl IntoView {
             Remote::Failed(e) => view! { <section class="page"><ErrorMessage error=e /></section> }.into_any(),
             Remote::Ready((dashboard, charts)) => {
                 let id = dashboard.id.clone();
+                let name = dashboard.name.clone();
+                let save_layout = can_edit.then(|| {
+                    let (id, name) = (id.clone(), name.clone());
+                    Callback::new(move |definition: DashboardDefinition| {
+                        let request = DashboardRequest { name: name.clone(), definition };
+                        let id = id.clone();
+                        spawn_local(async move {
+                            layout_saved.set(Some(api::change_dashboard(&id, &request).await.map(drop)));
+                        });
+                    })
+                });
                 view! {
+                    {move || layout_saved.get().map(|saved| match saved {
+                        Ok(()) => view! { <p class="muted small page-note" data-testid="layout-saved">"Layout saved."</p> }.into_any(),
+                        Err(e) => view! { <ErrorMessage error=e /> }.into_any(),
+                    })}
                     <DashboardView name=dashboard.name definition=dashboard.definition charts=charts
                         source=TileSource::Dashboard(dashboard.id.clone())
-                        keep_in_address=vec![("id".to_owned(), dashboard.id.clone())] />
+                        keep_in_address=vec![("id".to_owned(), dashboard.id.clone())]
+                        on_save_layout=save_layout />
                     {can_share.then(|| view! { <SharePanel dashboard_id=id /> })}
                 }.into_any()
             }
