@@ -231,6 +231,11 @@ pub async fn save_chart(request: &SavedChartRequest) -> Result<SavedChart, Clien
     send_json("POST", &format!("{API_PREFIX}/charts"), Some(request), On401::EndSession).await
 }
 
+pub async fn change_chart(id: &str, request: &SavedChartRequest) -> Result<SavedChart, ClientError> {
+    let url = format!("{API_PREFIX}/charts/{}", encode_path_segment(id));
+    send_json("PUT", &url, Some(request), On401::EndSession).await
+}
+
 pub async fn duplicate_chart(id: &str) -> Result<SavedChart, ClientError> {
     let url = format!("{API_PREFIX}/charts/{}/duplicate", encode_path_segment(id));
     send_json::<(), _>("POST", &url, None, On401::EndSession).await
@@ -469,6 +474,7 @@ async fn read_frames(
     let mut chunks = wasm_streams::ReadableStream::from_raw(body).into_stream();
     let mut decoder = FrameDecoder::default();
     let mut received: u64 = 0;
+    let mut finished = false;
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk.map_err(|e| {
             if abort.aborted() {
@@ -477,6 +483,11 @@ async fn read_frames(
                 ClientError::Network(js_message(&e))
             }
         })?;
+        if finished {
+            // What follows the last frame (the end of the compressed stream) is read to the
+            // end, so the response completes instead of being cancelled.
+            continue;
+        }
         let chunk = js_sys::Uint8Array::new(&chunk);
         received += u64::from(chunk.length());
         let frames = decoder.push(&chunk.to_vec()).map_err(|e| ClientError::Decode(e.to_string()))?;
@@ -484,14 +495,19 @@ async fn read_frames(
             return Ok(());
         }
         for frame in frames {
-            let last = matches!(frame, ResultFrame::End(_) | ResultFrame::Error { .. });
-            if on_event(StreamEvent::Frame(frame)) == Flow::Stop || last {
+            finished |= matches!(frame, ResultFrame::End(_) | ResultFrame::Error { .. });
+            if on_event(StreamEvent::Frame(frame)) == Flow::Stop {
                 // Dropping the reader cancels the body, so a stop reaches the relay at once.
                 return Ok(());
             }
+            if finished {
+                break;
+            }
         }
     }
-    if abort.aborted() {
+    if finished {
+        Ok(())
+    } else if abort.aborted() {
         Err(ClientError::Cancelled)
     } else {
         Err(ClientError::Incomplete)

@@ -16,6 +16,7 @@ async fn a_chart_is_saved_opened_live_duplicated_and_deleted() {
 
     browser.ask("revenue by month").await;
     let asked = browser.wait_for_chart("line").await;
+    let asked_sql = browser.sql_text().await;
     browser.fill("save-chart-name", "Monthly revenue").await;
     browser.click("save-chart").await;
     browser.wait_for_testid_text("save-chart-done").await;
@@ -30,13 +31,26 @@ async fn a_chart_is_saved_opened_live_duplicated_and_deleted() {
     let opened = browser.wait_for_chart("line").await;
     assert_eq!(opened, asked, "the saved chart draws what the question drew");
 
+    // Edit: a new name and SQL that the guard checks again on saving.
+    browser.click("chart-edit").await;
+    browser.fill("chart-edit-sql", "DELETE FROM customers").await;
+    browser.click("chart-edit-save").await;
+    let (code, _) = browser.wait_for_error().await;
+    assert_eq!(code, "read_only_violation");
+    browser.fill("chart-edit-name", "Revenue per month").await;
+    browser.fill("chart-edit-sql", &asked_sql).await;
+    browser.click("chart-edit-save").await;
+    browser
+        .wait_for_js("the new name", "return [...document.querySelectorAll('[data-testid=chart-name]')].some(e => e.textContent === 'Revenue per month') || null;")
+        .await;
+
     browser.click("chart-duplicate").await;
     browser
         .wait_for_js("the copy", "return document.querySelectorAll('[data-testid=chart-item]').length === 2 || null;")
         .await;
     let mut names = chart_names(&browser).await;
     names.sort();
-    assert_eq!(names, ["Monthly revenue", "Monthly revenue (copy)"]);
+    assert_eq!(names, ["Revenue per month", "Revenue per month (copy)"]);
 
     browser.click("chart-delete").await;
     browser.click("chart-delete-confirm").await;

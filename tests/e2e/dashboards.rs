@@ -80,11 +80,10 @@ async fn a_dashboard_is_built_filtered_shared_opened_signed_out_and_revoked() {
         )
         .await;
     browser.fill("dashboard-name-input", "Sales").await;
-    browser
-        .client
-        .execute("document.querySelectorAll('[data-testid=dashboard-chart-choice]').forEach(c => c.click());", vec![])
-        .await
-        .unwrap();
+    for testid in ["dashboard-chart-choice", "dashboard-chart-filtered"] {
+        let script = format!("document.querySelectorAll('[data-testid={testid}]').forEach(c => c.click());");
+        browser.client.execute(&script, vec![]).await.unwrap();
+    }
     browser.fill("dashboard-note", "# Notes\n\nQuarterly review").await;
     browser.fill("dashboard-filter-label", "Country").await;
     browser

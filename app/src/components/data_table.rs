@@ -9,6 +9,7 @@ use vizkraft_domain::result::ResultData;
 use vizkraft_domain::semantic::ColumnKind;
 
 use crate::charts::format_number;
+use crate::components::ExportCsvButton;
 
 /// Fixed row height (px), matched by `.data-table td` in the stylesheet.
 const ROW_HEIGHT: f64 = 30.0;
@@ -58,6 +59,10 @@ pub fn DataTable(
 
     view! {
         <div class="data-table" data-testid="data-table">
+            <div class="table-actions">
+                <span class="muted small">"Save rows as"</span>
+                <ExportCsvButton columns=columns data=data />
+            </div>
             <p class="table-note muted" data-testid="table-note" data-total-rows=move || total.get().to_string()>
                 {move || {
                     let all = total.get();

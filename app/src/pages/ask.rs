@@ -15,8 +15,8 @@ use vizkraft_domain::semantic::{Answer, Clarification as ClarificationBody, Comp
 use crate::api::{self, Abort, ClientError};
 use crate::charts;
 use crate::components::{
-    ChartSwitcher, ChartView, Clarification, DataTable, ErrorMessage, Explanation, ExportCsvButton, RunProgress,
-    SaveChart, SchemaBrowser,
+    ChartSwitcher, ChartView, Clarification, DataTable, ErrorMessage, Explanation, RunProgress, SaveChart,
+    SchemaBrowser,
 };
 use crate::state::{LiveResult, Remote, RunStatus};
 
@@ -395,10 +395,6 @@ pub fn AskPage(
 
                 <Show when=move || has_columns.get()>
                     <div class="card table-card">
-                        <div class="table-actions">
-                            <span class="muted small">"Save rows as"</span>
-                            <ExportCsvButton columns=result.columns data=result.data />
-                        </div>
                         <DataTable columns=result.columns data=result.data generation=result.generation />
                     </div>
                 </Show>

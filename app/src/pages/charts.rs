@@ -4,10 +4,10 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use vizkraft_domain::api::charts::SavedChart;
+use vizkraft_domain::api::charts::{SavedChart, SavedChartRequest};
 
 use crate::api::{self, Abort, ClientError};
-use crate::components::{format_timestamp, ChartView, DataTable, ErrorMessage, ExportCsvButton, RunProgress};
+use crate::components::{format_timestamp, ChartView, DataTable, ErrorMessage, RunProgress};
 use crate::state::{LiveResult, Remote};
 
 #[component]
@@ -19,6 +19,8 @@ pub fn ChartsPage(
     let action_error = RwSignal::new(None::<ClientError>);
     let opened = RwSignal::new(None::<SavedChart>);
     let confirm_delete = RwSignal::new(None::<String>);
+    // The chart being edited: its id, and the name and SQL in the form.
+    let editing = RwSignal::new(None::<(String, String, String)>);
     let result = LiveResult::new();
     let run_abort = StoredValue::new_local(None::<Abort>);
     let now = RwSignal::new(js_sys::Date::now());
@@ -75,6 +77,22 @@ pub fn ChartsPage(
         })
     };
 
+    let save_edit = move |chart: SavedChart| {
+        let Some((_, name, sql)) = editing.get_untracked() else { return };
+        let request =
+            SavedChartRequest { name, source_id: chart.source_id, question: chart.question, sql, chart: chart.chart };
+        spawn_local(async move {
+            match api::change_chart(&chart.id, &request).await {
+                Ok(_) => {
+                    editing.set(None);
+                    action_error.set(None);
+                    load();
+                }
+                Err(error) => action_error.set(Some(error)),
+            }
+        })
+    };
+
     let spec = Signal::derive(move || opened.with(|c| c.as_ref().map(|c| c.chart.clone())));
     let rows_received = Signal::derive(move || result.data.with(|d| d.len()));
 
@@ -93,6 +111,8 @@ pub fn ChartsPage(
                     <ul class="chart-list" data-testid="chart-list">
                         {list.into_iter().map(|chart| {
                             let (open_chart, id_dup, id_del, id_confirm) = (chart.clone(), chart.id.clone(), chart.id.clone(), chart.id.clone());
+                            let (edit_chart, save_chart, id_editing) = (chart.clone(), chart.clone(), chart.id.clone());
+                            let is_editing = move || editing.with(|e| e.as_ref().is_some_and(|(id, _, _)| *id == id_editing));
                             let id_delete = chart.id.clone();
                             let confirming = move || confirm_delete.with(|c| c.as_deref() == Some(id_confirm.as_str()));
                             view! {
@@ -104,12 +124,33 @@ pub fn ChartsPage(
                                         <button type="button" class="button primary small" data-testid="chart-open"
                                             on:click=move |_| open(open_chart.clone())>"Open"</button>
                                         {can_edit.then(|| view! {
+                                            <button type="button" class="button secondary small" data-testid="chart-edit"
+                                                on:click=move |_| editing.set(Some((edit_chart.id.clone(), edit_chart.name.clone(), edit_chart.sql.clone())))>"Edit"</button>
                                             <button type="button" class="button secondary small" data-testid="chart-duplicate"
                                                 on:click=move |_| duplicate(id_dup.clone())>"Duplicate"</button>
                                             <button type="button" class="button secondary small" data-testid="chart-delete"
                                                 on:click=move |_| confirm_delete.set(Some(id_del.clone()))>"Delete"</button>
                                         })}
                                     </div>
+                                    <Show when=is_editing.clone()>
+                                        {
+                                            let save_chart = save_chart.clone();
+                                            view! {
+                                                <form class="stack chart-edit" on:submit=move |ev| { ev.prevent_default(); save_edit(save_chart.clone()); }>
+                                                    <input type="text" data-testid="chart-edit-name"
+                                                        prop:value=move || editing.with(|e| e.as_ref().map(|(_, n, _)| n.clone()).unwrap_or_default())
+                                                        on:input=move |ev| editing.update(|e| if let Some(e) = e { e.1 = event_target_value(&ev) }) />
+                                                    <textarea rows="4" class="sql-editor" data-testid="chart-edit-sql" spellcheck="false"
+                                                        prop:value=move || editing.with(|e| e.as_ref().map(|(_, _, q)| q.clone()).unwrap_or_default())
+                                                        on:input=move |ev| editing.update(|e| if let Some(e) = e { e.2 = event_target_value(&ev) })></textarea>
+                                                    <div>
+                                                        <button type="submit" class="button primary small" data-testid="chart-edit-save">"Save"</button>
+                                                        <button type="button" class="button secondary small" on:click=move |_| editing.set(None)>"Cancel"</button>
+                                                    </div>
+                                                </form>
+                                            }
+                                        }
+                                    </Show>
                                     <Show when=confirming>
                                         {
                                             let id = id_delete.clone();
@@ -146,10 +187,6 @@ pub fn ChartsPage(
                     <ChartView spec=spec columns=result.columns data=result.data />
                 </div>
                 <div class="card table-card">
-                    <div class="table-actions">
-                        <span class="muted small">"Save rows as"</span>
-                        <ExportCsvButton columns=result.columns data=result.data />
-                    </div>
                     <DataTable columns=result.columns data=result.data generation=result.generation />
                 </div>
             })}

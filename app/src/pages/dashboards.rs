@@ -27,6 +27,8 @@ fn dashboard_id_in_address() -> Option<String> {
 struct Draft {
     name: String,
     charts: Vec<String>,
+    /// The charts the filter applies to (the author links filter and tiles).
+    filtered: Vec<String>,
     note: String,
     filter_label: String,
     filter_kind: Option<FilterKind>,
@@ -34,7 +36,7 @@ struct Draft {
 }
 
 /// Charts two to a row, six columns each; the note, if any, on a tab of its own; the filter
-/// bound to the named column of every chart.
+/// bound to the named column of the charts the author ticked.
 fn definition_of(draft: &Draft) -> DashboardDefinition {
     let filter = draft.filter_kind.filter(|_| !draft.filter_label.trim().is_empty()).map(|kind| DashboardFilter {
         id: "f1".into(),
@@ -56,7 +58,10 @@ fn definition_of(draft: &Draft) -> DashboardDefinition {
             y: (i as u32 / 2) * 4,
             w: 6,
             h: 4,
-            content: TileContent::Chart { chart_id: chart_id.clone(), bindings: bindings.clone() },
+            content: TileContent::Chart {
+                chart_id: chart_id.clone(),
+                bindings: if draft.filtered.contains(chart_id) { bindings.clone() } else { Vec::new() },
+            },
         })
         .collect();
     let mut tabs = vec!["Overview".to_owned()];
@@ -143,23 +148,35 @@ fn DashboardList(can_edit: bool) -> impl IntoView {
                         prop:value=move || draft.with(|d| d.name.clone()) on:input=move |ev| draft.update(|d| d.name = event_target_value(&ev)) />
                     <span class="field-label">"Charts"</span>
                     {move || charts.get().into_iter().map(|chart| {
-                        let id = chart.id.clone();
+                        let (id, filtered_id) = (chart.id.clone(), chart.id.clone());
+                        let toggle = move |list: fn(&mut Draft) -> &mut Vec<String>, id: String, on: bool| {
+                            draft.update(|d| {
+                                let list = list(d);
+                                list.retain(|c| *c != id);
+                                if on {
+                                    list.push(id);
+                                }
+                            })
+                        };
                         view! {
-                            <label class="check">
-                                <input type="checkbox" data-testid="dashboard-chart-choice" data-chart-id=chart.id.clone()
-                                    on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        let id = id.clone();
-                                        draft.update(|d| { d.charts.retain(|c| *c != id); if on { d.charts.push(id); } });
-                                    } />
-                                {chart.name}
-                            </label>
+                            <div class="dashboard-chart-row">
+                                <label class="check">
+                                    <input type="checkbox" data-testid="dashboard-chart-choice" data-chart-id=chart.id.clone()
+                                        on:change=move |ev| toggle(|d| &mut d.charts, id.clone(), event_target_checked(&ev)) />
+                                    {chart.name}
+                                </label>
+                                <label class="check muted small">
+                                    <input type="checkbox" data-testid="dashboard-chart-filtered"
+                                        on:change=move |ev| toggle(|d| &mut d.filtered, filtered_id.clone(), event_target_checked(&ev)) />
+                                    "the filter applies"
+                                </label>
+                            </div>
                         }
                     }).collect_view()}
                     <label class="field-label" for="dashboard-note">"A note (its own tab)"</label>
                     <textarea id="dashboard-note" rows="2" data-testid="dashboard-note"
                         on:input=move |ev| draft.update(|d| d.note = event_target_value(&ev))></textarea>
-                    <span class="field-label">"A filter (optional)"</span>
+                    <span class="field-label">"A filter (optional), on the charts ticked above"</span>
                     <div class="dashboard-filter-builder">
                         <input type="text" placeholder="Label, e.g. Country" data-testid="dashboard-filter-label"
                             on:input=move |ev| draft.update(|d| d.filter_label = event_target_value(&ev)) />

@@ -9,7 +9,7 @@ mod time;
 pub mod wire;
 
 pub use batch::{Batch, BatchBuilder, Column, Values};
-pub use time::{format_date, format_timestamp};
+pub use time::{civil_from_days, format_date, format_timestamp};
 
 use crate::api::query::Cell;
 

@@ -5,7 +5,7 @@
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
 /// `(year, month, day)` of the day `days` after 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

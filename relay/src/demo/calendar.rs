@@ -30,17 +30,10 @@ impl Date {
         era * 146_097 + doe - 719_468
     }
 
-    /// The inverse of [`Date::days`] (Hinnant's `civil_from_days`).
+    /// The inverse of [`Date::days`] (Hinnant's `civil_from_days`, shared with the result
+    /// format's date display).
     pub fn from_days(days: i64) -> Self {
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = yoe + era * 400 + i64::from(month <= 2);
+        let (year, month, day) = vizkraft_domain::result::civil_from_days(days);
         Date { year, month, day }
     }
 
