@@ -141,10 +141,21 @@ pub async fn save_chart(
     principal: Principal,
     ApiJson(request): ApiJson<SavedChartRequest>,
 ) -> Result<ApiJson<SavedChart>, RelayError> {
-    let (name, indexed_at) = validate(&sources, &meta, &principal, &request).await?;
-    let id = insert(&meta, &principal, &name, &request, indexed_at.as_deref()).await?;
-    record(&meta, &principal, address, AuditEventKind::ChartSaved, &name).await;
-    Ok(ApiJson(load(&meta, &principal, &id).await?))
+    Ok(ApiJson(create(&sources, &meta, &principal, address, &request).await?))
+}
+
+/// Saves a new chart from `request`, checked, and records it in the audit log.
+async fn create(
+    sources: &SourceRegistry,
+    meta: &MetaStore,
+    principal: &Principal,
+    address: ClientAddress,
+    request: &SavedChartRequest,
+) -> Result<SavedChart, RelayError> {
+    let (name, indexed_at) = validate(sources, meta, principal, request).await?;
+    let id = insert(meta, principal, &name, request, indexed_at.as_deref()).await?;
+    record(meta, principal, address, AuditEventKind::ChartSaved, &name).await;
+    load(meta, principal, &id).await
 }
 
 async fn insert(
@@ -233,10 +244,7 @@ pub async fn duplicate_chart(
         sql: original.sql,
         chart: original.chart,
     };
-    let (name, indexed_at) = validate(&sources, &meta, &principal, &request).await?;
-    let id = insert(&meta, &principal, &name, &request, indexed_at.as_deref()).await?;
-    record(&meta, &principal, address, AuditEventKind::ChartSaved, &name).await;
-    Ok(ApiJson(load(&meta, &principal, &id).await?))
+    Ok(ApiJson(create(&sources, &meta, &principal, address, &request).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/charts/{id}", tag = "charts",
