@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use vizkraft_domain::api::query::{ResultColumn, ResultEnd, ResultFrame, Truncation};
 use vizkraft_domain::result::ResultData;
 
-use crate::api::{ClientError, Flow, StreamEvent};
+use crate::api::{Abort, ClientError, Flow, StreamEvent};
 
 /// Most bytes of values one result may hold in this tab. Past it the app stops reading, the
 /// relay cancels the query, and the user is told; a tab that runs out of memory loses more.
@@ -70,7 +70,62 @@ impl Default for LiveResult {
     }
 }
 
+/// The request of a result in flight, aborted when a new run replaces it and when its owner
+/// goes away, so nothing keeps streaming for a view nobody sees.
+#[derive(Clone, Copy)]
+pub struct RunSlot(StoredValue<Option<Abort>, LocalStorage>);
+
+impl Default for RunSlot {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RunSlot {
+    /// A slot that aborts its request when the current reactive owner is cleaned up.
+    pub fn new() -> Self {
+        let slot = RunSlot(StoredValue::new_local(None));
+        on_cleanup(move || slot.stop());
+        slot
+    }
+
+    pub fn stop(&self) {
+        if let Some(Some(abort)) = self.0.try_update_value(Option::take) {
+            abort.abort();
+        }
+    }
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
 impl LiveResult {
+    /// Starts a run of `sql` in this result: the request in `slot` is aborted, and `call`
+    /// streams the new one with the abort handle and the handler that fills this result.
+    pub fn run<Fut>(
+        self,
+        slot: RunSlot,
+        sql: String,
+        call: impl FnOnce(Abort, Box<dyn FnMut(StreamEvent) -> Flow>) -> Fut,
+    ) where
+        Fut: std::future::Future<Output = Result<(), ClientError>> + 'static,
+    {
+        slot.stop();
+        let generation = self.start(sql, now_ms());
+        let abort = match Abort::new() {
+            Ok(abort) => abort,
+            Err(error) => return self.fail(generation, error, now_ms()),
+        };
+        slot.0.set_value(Some(abort.clone()));
+        let streamed = call(abort, Box::new(move |event| self.apply(generation, event, now_ms())));
+        leptos::task::spawn_local(async move {
+            if let Err(error) = streamed.await {
+                self.fail(generation, error, now_ms());
+            }
+        });
+    }
+
     pub fn new() -> Self {
         Self::with_budget(RESULT_MEMORY_BUDGET)
     }

@@ -6,15 +6,14 @@
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use vizkraft_domain::api::dashboards::{
     DashboardDefinition, DashboardFilter, FilterKind, FilterValue, FilterValues, SharedChart, Tile, TileContent,
     TileRunRequest,
 };
 
-use crate::api::{self, Abort, TileSource};
+use crate::api::{self, TileSource};
 use crate::components::{ChartView, ErrorMessage};
-use crate::state::{LiveResult, RunStatus};
+use crate::state::{LiveResult, RunSlot, RunStatus};
 
 /// Timed refresh choices, in minutes; 0 is off.
 const REFRESH_MINUTES: [u32; 4] = [0, 1, 5, 15];
@@ -375,13 +374,7 @@ fn DashboardTile(
         TileContent::Chart { .. } => {
             let result = LiveResult::new();
             let drawn_ms = RwSignal::new(None::<f64>);
-            let run_abort = StoredValue::new_local(None::<Abort>);
-            let stop = move || {
-                if let Some(Some(abort)) = run_abort.try_update_value(Option::take) {
-                    abort.abort();
-                }
-            };
-            on_cleanup(stop);
+            let run = RunSlot::new();
             let tile_id = tile.id.clone();
             Effect::new(move |_| {
                 refresh.track();
@@ -390,18 +383,10 @@ fn DashboardTile(
                 if !visible.get() {
                     return;
                 }
-                stop();
                 drawn_ms.set(None);
-                let generation = result.start(String::new(), js_sys::Date::now());
-                let Ok(abort) = Abort::new() else { return };
-                run_abort.set_value(Some(abort.clone()));
                 let (source, tile_id) = (source.clone(), tile_id.clone());
-                spawn_local(async move {
-                    let request = TileRunRequest { filters };
-                    let on_event = |event| result.apply(generation, event, js_sys::Date::now());
-                    if let Err(error) = api::run_tile(&source, &tile_id, &request, &abort, on_event).await {
-                        result.fail(generation, error, js_sys::Date::now());
-                    }
+                result.run(run, String::new(), move |abort, on_event| async move {
+                    api::run_tile(&source, &tile_id, &TileRunRequest { filters }, &abort, on_event).await
                 });
             });
             let spec = Signal::derive({

@@ -6,9 +6,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use vizkraft_domain::api::charts::{SavedChart, SavedChartRequest};
 
-use crate::api::{self, Abort, ClientError};
+use crate::api::{self, ClientError};
 use crate::components::{format_timestamp, ChartView, DataTable, ErrorMessage, RunProgress};
-use crate::state::{LiveResult, Remote};
+use crate::state::{LiveResult, Remote, RunSlot};
 
 #[component]
 pub fn ChartsPage(
@@ -22,35 +22,20 @@ pub fn ChartsPage(
     // The chart being edited: its id, and the name and SQL in the form.
     let editing = RwSignal::new(None::<(String, String, String)>);
     let result = LiveResult::new();
-    let run_abort = StoredValue::new_local(None::<Abort>);
+    let run = RunSlot::new();
     let now = RwSignal::new(js_sys::Date::now());
 
     let load = move || spawn_local(async move { charts.set(api::list_charts().await.map(|r| r.charts).into()) });
     load();
-    let stop = move || {
-        if let Some(Some(abort)) = run_abort.try_update_value(Option::take) {
-            abort.abort();
-        }
-    };
-    on_cleanup(stop);
-
+    let stop = move || run.stop();
     let open = move |chart: SavedChart| {
-        stop();
-        let generation = result.start(chart.sql.clone(), js_sys::Date::now());
-        let abort = match Abort::new() {
-            Ok(abort) => abort,
-            Err(error) => return result.fail(generation, error, js_sys::Date::now()),
-        };
-        run_abort.set_value(Some(abort.clone()));
         let id = chart.id.clone();
-        opened.set(Some(chart));
-        spawn_local(async move {
-            let on_event = |event| result.apply(generation, event, js_sys::Date::now());
-            if let Err(error) = api::run_chart(&id, &abort, on_event).await {
-                result.fail(generation, error, js_sys::Date::now());
-            }
+        result.run(run, chart.sql.clone(), move |abort, on_event| async move {
+            let ran = api::run_chart(&id, &abort, on_event).await;
             now.set(js_sys::Date::now());
+            ran
         });
+        opened.set(Some(chart));
     };
     let duplicate = move |id: String| {
         spawn_local(async move {

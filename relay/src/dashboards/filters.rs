@@ -36,14 +36,11 @@ fn render(engine: Engine, template: &str, twin: bool) -> String {
     let mut out = String::new();
     for (i, part) in template.split(SLOT).enumerate() {
         if i > 0 {
-            out.push_str(match (twin, engine) {
-                (true, _) => "NULL",
-                (false, Engine::Postgres) => "",
-                (false, Engine::Mysql | Engine::Sqlite) => "?",
+            out.push_str(&match (twin, engine) {
+                (true, _) => "NULL".to_owned(),
+                (false, Engine::Postgres) => format!("${i}"),
+                (false, Engine::Mysql | Engine::Sqlite) => "?".to_owned(),
             });
-            if !twin && engine == Engine::Postgres {
-                out.push_str(&format!("${i}"));
-            }
         }
         out.push_str(part);
     }
