@@ -5,6 +5,7 @@ pub mod api;
 pub mod chart;
 pub mod error;
 pub mod guard;
+pub mod layout;
 pub mod result;
 pub mod semantic;
 

@@ -58,6 +58,8 @@ use crate::access::{Access, ApiRoutes};
         crate::dashboards::get_dashboard,
         crate::dashboards::change_dashboard,
         crate::dashboards::delete_dashboard,
+        crate::dashboards::archive_dashboard,
+        crate::dashboards::restore_dashboard,
         crate::dashboards::run_tile,
         crate::dashboards::share::list_links,
         crate::dashboards::share::create_link,
@@ -66,6 +68,8 @@ use crate::access::{Access, ApiRoutes};
         crate::dashboards::share::rotate_link,
         crate::dashboards::share::shared_dashboard,
         crate::dashboards::share::run_shared_tile,
+        crate::dashboards::share::get_sharing_policy,
+        crate::dashboards::share::change_sharing_policy,
     )
 )]
 pub struct ApiDoc;

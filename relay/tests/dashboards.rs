@@ -9,9 +9,12 @@ mod support;
 
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
+use vizkraft_domain::api::audit::{AuditEventKind, ListAuditResponse};
 use vizkraft_domain::api::auth::Role;
 use vizkraft_domain::api::charts::SavedChart;
-use vizkraft_domain::api::dashboards::{CreateShareLinkResponse, Dashboard, ListShareLinksResponse, SharedDashboard};
+use vizkraft_domain::api::dashboards::{
+    CreateShareLinkResponse, Dashboard, ListDashboardsResponse, ListShareLinksResponse, SharedDashboard, SharingPolicy,
+};
 use vizkraft_domain::api::query::Cell;
 use vizkraft_relay::access::Access;
 
@@ -93,6 +96,13 @@ async fn dashboards_keep_valid_definitions_and_refuse_the_rest() {
         (
             "two tiles, one id",
             json!({"tabs": ["A"], "filters": filters, "tiles": [tile(0, 6, &chart, "country"), tile(6, 6, &chart, "country")]}),
+        ),
+        (
+            "two tiles on one spot",
+            json!({"tabs": ["A"], "tiles": [
+                {"id": "a", "tab": 0, "x": 0, "y": 0, "w": 6, "h": 4, "content": {"type": "text", "markdown": ""}},
+                {"id": "b", "tab": 0, "x": 4, "y": 3, "w": 6, "h": 4, "content": {"type": "text", "markdown": ""}}
+            ]}),
         ),
         (
             "a tab that is not there",
@@ -307,4 +317,115 @@ async fn viewers_open_dashboards_editors_build_and_other_organisations_see_nothi
         StatusCode::NOT_FOUND
     );
     assert_eq!(run(&relay, &tile, json!({}), &other).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn archiving_a_dashboard_kills_its_links_for_good() {
+    let relay = TestRelay::default().await;
+    let board = dashboard(&relay, "Sales").await;
+    let link = share(&relay, &board, json!({})).await;
+    let view = |token: &str| {
+        let auth = Auth::Share(token.to_owned());
+        let relay = &relay;
+        async move { relay.call(Method::GET, "/api/v1/shared/dashboard", None, &auth).await.status }
+    };
+    let listed = |archived: bool| {
+        let relay = &relay;
+        async move {
+            let (_, list): (_, ListDashboardsResponse) =
+                relay.get(&format!("/api/v1/dashboards?archived={archived}")).await;
+            list.dashboards.into_iter().map(|d| d.name).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(view(&link.token).await, StatusCode::OK);
+
+    let viewer = relay.member("viewer@example.com", Role::Viewer).await;
+    let archive = format!("/api/v1/dashboards/{}/archive", board.id);
+    assert_eq!(relay.call(Method::POST, &archive, None, &viewer).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(view(&link.token).await, StatusCode::OK, "a refused archive changes nothing");
+
+    let reply = relay.call(Method::POST, &archive, None, &relay.owner).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert!(reply.json::<Dashboard>().archived_at.is_some());
+    assert_eq!(view(&link.token).await, StatusCode::UNAUTHORIZED, "archiving kills the links");
+    assert!(listed(false).await.is_empty(), "archived dashboards leave the list");
+    assert_eq!(listed(true).await, ["Sales"]);
+    let tile = format!("/api/v1/dashboards/{}/tiles/countries/run", board.id);
+    assert_eq!(run(&relay, &tile, json!({}), &viewer).await.0, StatusCode::OK, "members can still open it");
+
+    let links = format!("/api/v1/dashboards/{}/links", board.id);
+    let reply = relay.call(Method::POST, &links, Some(json!({})), &relay.owner).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "an archived dashboard is not shared");
+    let change = json!({"name": "Renamed", "definition": board.definition});
+    let reply = relay.call(Method::PUT, &format!("/api/v1/dashboards/{}", board.id), Some(change), &relay.owner).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "an archived dashboard does not change");
+
+    let restore = format!("/api/v1/dashboards/{}/restore", board.id);
+    let reply = relay.call(Method::POST, &restore, None, &relay.owner).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json::<Dashboard>().archived_at, None);
+    assert_eq!(listed(false).await, ["Sales"]);
+    assert_eq!(view(&link.token).await, StatusCode::UNAUTHORIZED, "restoring does not revive old links");
+    let fresh = share(&relay, &board, json!({})).await;
+    assert_eq!(view(&fresh.token).await, StatusCode::OK);
+
+    let (_, audit): (_, ListAuditResponse) = relay.get("/api/v1/audit").await;
+    let kinds: Vec<AuditEventKind> = audit.events.iter().map(|e| e.kind).collect();
+    for kind in [AuditEventKind::DashboardArchived, AuditEventKind::DashboardRestored, AuditEventKind::ShareLinkCreated]
+    {
+        assert!(kinds.contains(&kind), "{kind:?} is audited: {kinds:?}");
+    }
+}
+
+#[tokio::test]
+async fn admins_set_how_long_share_links_may_last() {
+    let relay = TestRelay::default().await;
+    let board = dashboard(&relay, "Sales").await;
+    let policy = "/api/v1/settings/sharing";
+    let (_, current): (_, SharingPolicy) = relay.get(policy).await;
+    assert_eq!(current.share_link_max_days, 90, "the default limit");
+    let days_left = |link: &CreateShareLinkResponse| {
+        let relay = &relay;
+        let id = link.link.id.clone();
+        async move {
+            let left: i64 =
+                sqlx::query_scalar("SELECT (expires_at - created_at) / 86400 FROM share_links WHERE id = ?")
+                    .bind(id)
+                    .fetch_one(&relay.meta.0)
+                    .await
+                    .unwrap();
+            left
+        }
+    };
+    let long = share(&relay, &board, json!({"expires_in_days": 60})).await;
+    assert_eq!(days_left(&long).await, 60);
+
+    let editor = relay.member("editor@example.com", Role::Editor).await;
+    let reply = relay.call(Method::PUT, policy, Some(json!({"share_link_max_days": 10})), &editor).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "only admins set the limit");
+    for days in [0, 366] {
+        let reply = relay.call(Method::PUT, policy, Some(json!({"share_link_max_days": days})), &relay.owner).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{days} days");
+    }
+    assert_eq!(days_left(&long).await, 60, "a refused change changes nothing");
+
+    let reply = relay.call(Method::PUT, policy, Some(json!({"share_link_max_days": 10})), &relay.owner).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.json::<SharingPolicy>().share_link_max_days, 10);
+    assert_eq!(days_left(&long).await, 10, "live links are shortened to the new limit");
+    let links = format!("/api/v1/dashboards/{}/links", board.id);
+    let reply = relay.call(Method::POST, &links, Some(json!({"expires_in_days": 11})), &editor).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "past the limit");
+    assert!(reply.text().contains("1 to 10 days"), "{}", reply.text());
+    assert_eq!(days_left(&share(&relay, &board, json!({})).await).await, 7, "the default within the limit");
+
+    let reply = relay.call(Method::PUT, policy, Some(json!({"share_link_max_days": 3})), &relay.owner).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(days_left(&share(&relay, &board, json!({})).await).await, 3, "the default never passes the limit");
+
+    let (_, audit): (_, ListAuditResponse) = relay.get("/api/v1/audit").await;
+    assert!(audit
+        .events
+        .iter()
+        .any(|e| e.kind == AuditEventKind::SharingPolicyChanged && e.subject.as_deref() == Some("3 days at most")));
 }

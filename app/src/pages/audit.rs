@@ -36,6 +36,11 @@ pub fn kind_label(kind: AuditEventKind) -> &'static str {
         AuditEventKind::ChartSaved => "Chart saved",
         AuditEventKind::ChartChanged => "Chart changed",
         AuditEventKind::ChartDeleted => "Chart deleted",
+        AuditEventKind::DashboardArchived => "Dashboard archived",
+        AuditEventKind::DashboardRestored => "Dashboard restored",
+        AuditEventKind::ShareLinkCreated => "Share link created",
+        AuditEventKind::ShareLinkRevoked => "Share link revoked",
+        AuditEventKind::SharingPolicyChanged => "Share link limit changed",
     }
 }
 
@@ -47,6 +52,7 @@ fn is_warning(kind: AuditEventKind) -> bool {
             | AuditEventKind::MemberRemoved
             | AuditEventKind::ApiKeyRevoked
             | AuditEventKind::SourceRemoved
+            | AuditEventKind::ShareLinkRevoked
     )
 }
 

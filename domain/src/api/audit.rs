@@ -24,6 +24,11 @@ pub enum AuditEventKind {
     ChartSaved,
     ChartChanged,
     ChartDeleted,
+    DashboardArchived,
+    DashboardRestored,
+    ShareLinkCreated,
+    ShareLinkRevoked,
+    SharingPolicyChanged,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

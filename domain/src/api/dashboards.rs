@@ -104,6 +104,17 @@ pub struct Dashboard {
     pub created_at: String,
     pub updated_by: String,
     pub updated_at: String,
+    /// When it was archived: out of the list, its share links dead, until restored.
+    #[serde(default)]
+    pub archived_at: Option<String>,
+}
+
+/// `GET /api/v1/dashboards?archived=true` lists the archived ones instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct ListDashboardsQuery {
+    #[serde(default)]
+    pub archived: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,11 +132,20 @@ pub struct TileRunRequest {
     pub filters: FilterValues,
 }
 
+/// An organisation's rules for share links, set by its admins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SharingPolicy {
+    /// The longest a new link may last, in days (1 to 365). Lowering it shortens live links.
+    pub share_link_max_days: u32,
+}
+
 /// Create a share link.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShareLinkRequest {
-    /// Days until the link stops working; 7 when left out.
+    /// Days until the link stops working; 7 (or the organisation's maximum, if shorter) when
+    /// left out.
     #[serde(default)]
     pub expires_in_days: Option<u32>,
     /// Filter values the link's visitors cannot change.

@@ -6,7 +6,7 @@ use sqlx::Row;
 use vizkraft_domain::api::audit::{AuditEvent, AuditEventKind, ListAuditResponse};
 use vizkraft_domain::api::auth::Permission;
 
-use crate::access::{unix_now, Access, ApiRoutes, Principal};
+use crate::access::{unix_now, Access, ApiRoutes, ClientAddress, Principal};
 use crate::error::{ApiJson, RelayError};
 use crate::state::MetaStore;
 
@@ -42,6 +42,28 @@ pub async fn record(meta: &MetaStore, entry: Entry<'_>) -> Result<(), RelayError
     .execute(&meta.0)
     .await?;
     Ok(())
+}
+
+/// Records what `principal` did to `subject` from `address`. The action has happened by now,
+/// so a failure to write the log is itself logged rather than undoing it.
+pub async fn record_action(
+    meta: &MetaStore,
+    principal: &Principal,
+    address: ClientAddress,
+    kind: AuditEventKind,
+    subject: &str,
+) {
+    let actor = principal.audit_name();
+    let entry = Entry {
+        organisation_id: Some(&principal.organisation_id),
+        kind,
+        actor: Some(&actor),
+        subject: Some(subject),
+        address: address.to_audit(),
+    };
+    if let Err(e) = record(meta, entry).await {
+        tracing::warn!(error = %e, ?kind, "cannot record an action in the audit log");
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", responses((status = 200, body = ListAuditResponse)))]

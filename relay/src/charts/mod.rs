@@ -15,7 +15,7 @@ use vizkraft_domain::api::sources::SourceId;
 use vizkraft_domain::guard;
 
 use crate::access::{new_id, unix_now, Access, ApiRoutes, ClientAddress, Principal};
-use crate::audit::{self, Entry};
+use crate::audit;
 use crate::config::QueryLimits;
 use crate::error::{ApiJson, RelayError};
 use crate::query::ResultEncoding;
@@ -94,20 +94,6 @@ async fn validate(
     Ok((name.to_owned(), indexed_at))
 }
 
-async fn record(meta: &MetaStore, principal: &Principal, address: ClientAddress, kind: AuditEventKind, name: &str) {
-    let actor = principal.audit_name();
-    let entry = Entry {
-        organisation_id: Some(&principal.organisation_id),
-        kind,
-        actor: Some(&actor),
-        subject: Some(name),
-        address: address.to_audit(),
-    };
-    if let Err(e) = audit::record(meta, entry).await {
-        tracing::warn!(error = %e, "cannot record a chart change in the audit log");
-    }
-}
-
 #[utoipa::path(get, path = "/api/v1/charts", tag = "charts", responses((status = 200, body = ListSavedChartsResponse)))]
 pub async fn list_charts(
     State(meta): State<MetaStore>,
@@ -154,7 +140,7 @@ async fn create(
 ) -> Result<SavedChart, RelayError> {
     let (name, indexed_at) = validate(sources, meta, principal, request).await?;
     let id = insert(meta, principal, &name, request, indexed_at.as_deref()).await?;
-    record(meta, principal, address, AuditEventKind::ChartSaved, &name).await;
+    audit::record_action(meta, principal, address, AuditEventKind::ChartSaved, &name).await;
     load(meta, principal, &id).await
 }
 
@@ -222,7 +208,7 @@ pub async fn change_chart(
     .bind(&principal.organisation_id)
     .execute(&meta.0)
     .await?;
-    record(&meta, &principal, address, AuditEventKind::ChartChanged, &name).await;
+    audit::record_action(&meta, &principal, address, AuditEventKind::ChartChanged, &name).await;
     Ok(ApiJson(load(&meta, &principal, &id).await?))
 }
 
@@ -261,7 +247,7 @@ pub async fn delete_chart(
         .bind(&principal.organisation_id)
         .execute(&meta.0)
         .await?;
-    record(&meta, &principal, address, AuditEventKind::ChartDeleted, &chart.name).await;
+    audit::record_action(&meta, &principal, address, AuditEventKind::ChartDeleted, &chart.name).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

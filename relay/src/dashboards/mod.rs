@@ -8,24 +8,27 @@ pub mod share;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use sqlx::Row;
+use vizkraft_domain::api::audit::AuditEventKind;
 use vizkraft_domain::api::auth::Permission;
 use vizkraft_domain::api::dashboards::{
-    Dashboard, DashboardDefinition, DashboardRequest, FilterValues, ListDashboardsResponse, TileContent, TileRunRequest,
+    Dashboard, DashboardDefinition, DashboardRequest, FilterValues, ListDashboardsQuery, ListDashboardsResponse,
+    TileContent, TileRunRequest,
 };
 use vizkraft_domain::guard;
+use vizkraft_domain::layout::{self, Place, GRID_COLUMNS};
 
-use crate::access::{new_id, unix_now, Access, ApiRoutes, Principal};
+use crate::access::{new_id, unix_now, Access, ApiRoutes, ClientAddress, Principal};
+use crate::audit;
 use crate::config::QueryLimits;
 use crate::error::{ApiJson, RelayError};
 use crate::query::ResultEncoding;
 use crate::sources::SourceRegistry;
 use crate::state::MetaStore;
 
-const GRID_COLUMNS: u32 = 12;
 const MAX_NAME_CHARS: usize = 200;
 const MAX_TABS: usize = 20;
 const MAX_TILES: usize = 100;
@@ -42,13 +45,16 @@ pub fn routes() -> ApiRoutes {
         .get("/dashboards/{id}", view, get_dashboard)
         .put("/dashboards/{id}", save, change_dashboard)
         .delete("/dashboards/{id}", save, delete_dashboard)
+        .post("/dashboards/{id}/archive", save, archive_dashboard)
+        .post("/dashboards/{id}/restore", save, restore_dashboard)
         .post("/dashboards/{id}/tiles/{tile_id}/run", view, run_tile)
         .merge(share::routes())
 }
 
 const COLUMNS: &str = "id, name, definition, created_by,
     strftime('%Y-%m-%dT%H:%M:%SZ', created_at, 'unixepoch') AS created_at, updated_by,
-    strftime('%Y-%m-%dT%H:%M:%SZ', updated_at, 'unixepoch') AS updated_at";
+    strftime('%Y-%m-%dT%H:%M:%SZ', updated_at, 'unixepoch') AS updated_at,
+    strftime('%Y-%m-%dT%H:%M:%SZ', archived_at, 'unixepoch') AS archived_at";
 
 fn dashboard(row: &sqlx::sqlite::SqliteRow) -> Result<Dashboard, RelayError> {
     let definition: String = row.try_get("definition")?;
@@ -60,6 +66,7 @@ fn dashboard(row: &sqlx::sqlite::SqliteRow) -> Result<Dashboard, RelayError> {
         created_at: row.try_get("created_at")?,
         updated_by: row.try_get("updated_by")?,
         updated_at: row.try_get("updated_at")?,
+        archived_at: row.try_get("archived_at")?,
     })
 }
 
@@ -116,13 +123,10 @@ async fn validate(meta: &MetaStore, organisation_id: &str, request: &DashboardRe
         if !tile_ids.insert(tile.id.as_str()) {
             return Err(bad(format!("Two tiles have the id “{}”.", tile.id)));
         }
-        let fits = tile.tab < definition.tabs.len()
-            && tile.w >= 1
-            && tile.h >= 1
-            && tile.h <= 40
-            && tile.x.checked_add(tile.w).is_some_and(|right| right <= GRID_COLUMNS)
-            && tile.y <= 1_000;
-        if !fits {
+        if tile.tab >= definition.tabs.len() {
+            return Err(bad(format!("The tile “{}” is on a tab that does not exist.", tile.id)));
+        }
+        if !Place::of(tile).fits() {
             return Err(bad(format!("The tile “{}” does not fit the grid of {GRID_COLUMNS} columns.", tile.id)));
         }
         match &tile.content {
@@ -149,6 +153,9 @@ async fn validate(meta: &MetaStore, organisation_id: &str, request: &DashboardRe
             }
         }
     }
+    if let Some((a, b)) = layout::first_overlap(&definition.tiles) {
+        return Err(bad(format!("The tiles “{a}” and “{b}” overlap.")));
+    }
     Ok(name.to_owned())
 }
 
@@ -156,15 +163,19 @@ fn definition_json(definition: &DashboardDefinition) -> Result<String, RelayErro
     Ok(serde_json::to_string(definition).map_err(anyhow::Error::from)?)
 }
 
-#[utoipa::path(get, path = "/api/v1/dashboards", tag = "dashboards", responses((status = 200, body = ListDashboardsResponse)))]
+#[utoipa::path(get, path = "/api/v1/dashboards", tag = "dashboards", params(ListDashboardsQuery),
+    responses((status = 200, body = ListDashboardsResponse)))]
 pub async fn list_dashboards(
     State(meta): State<MetaStore>,
     principal: Principal,
+    Query(query): Query<ListDashboardsQuery>,
 ) -> Result<ApiJson<ListDashboardsResponse>, RelayError> {
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM dashboards WHERE organisation_id = ? ORDER BY updated_at DESC, name"
+        "SELECT {COLUMNS} FROM dashboards WHERE organisation_id = ? AND (archived_at IS NOT NULL) = ?
+         ORDER BY updated_at DESC, name"
     ))
     .bind(&principal.organisation_id)
+    .bind(query.archived)
     .fetch_all(&meta.0)
     .await?;
     Ok(ApiJson(ListDashboardsResponse { dashboards: rows.iter().map(dashboard).collect::<Result<_, _>>()? }))
@@ -216,7 +227,9 @@ pub async fn change_dashboard(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<DashboardRequest>,
 ) -> Result<ApiJson<Dashboard>, RelayError> {
-    load(&meta, &principal.organisation_id, &id).await?;
+    if load(&meta, &principal.organisation_id, &id).await?.archived_at.is_some() {
+        return Err(bad("An archived dashboard cannot change; restore it first."));
+    }
     let name = validate(&meta, &principal.organisation_id, &request).await?;
     sqlx::query(
         "UPDATE dashboards SET name = ?, definition = ?, updated_by = ?, updated_at = ? WHERE id = ? AND organisation_id = ?",
@@ -250,6 +263,58 @@ pub async fn delete_dashboard(
         .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Archives the dashboard: it leaves the list, and every share link to it is revoked for good
+/// (restoring it does not bring them back).
+#[utoipa::path(post, path = "/api/v1/dashboards/{id}/archive", tag = "dashboards",
+    responses((status = 200, body = Dashboard), (status = 404, body = vizkraft_domain::ApiError)))]
+pub async fn archive_dashboard(
+    State(meta): State<MetaStore>,
+    principal: Principal,
+    address: ClientAddress,
+    Path(id): Path<String>,
+) -> Result<ApiJson<Dashboard>, RelayError> {
+    let dashboard = load(&meta, &principal.organisation_id, &id).await?;
+    if dashboard.archived_at.is_some() {
+        return Ok(ApiJson(dashboard));
+    }
+    let now = unix_now();
+    let mut tx = meta.0.begin().await?;
+    sqlx::query("UPDATE share_links SET revoked_at = ? WHERE dashboard_id = ? AND revoked_at IS NULL")
+        .bind(now)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE dashboards SET archived_at = ? WHERE id = ? AND organisation_id = ?")
+        .bind(now)
+        .bind(&id)
+        .bind(&principal.organisation_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    audit::record_action(&meta, &principal, address, AuditEventKind::DashboardArchived, &dashboard.name).await;
+    Ok(ApiJson(load(&meta, &principal.organisation_id, &id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/dashboards/{id}/restore", tag = "dashboards",
+    responses((status = 200, body = Dashboard), (status = 404, body = vizkraft_domain::ApiError)))]
+pub async fn restore_dashboard(
+    State(meta): State<MetaStore>,
+    principal: Principal,
+    address: ClientAddress,
+    Path(id): Path<String>,
+) -> Result<ApiJson<Dashboard>, RelayError> {
+    let dashboard = load(&meta, &principal.organisation_id, &id).await?;
+    sqlx::query("UPDATE dashboards SET archived_at = NULL WHERE id = ? AND organisation_id = ?")
+        .bind(&id)
+        .bind(&principal.organisation_id)
+        .execute(&meta.0)
+        .await?;
+    if dashboard.archived_at.is_some() {
+        audit::record_action(&meta, &principal, address, AuditEventKind::DashboardRestored, &dashboard.name).await;
+    }
+    Ok(ApiJson(load(&meta, &principal.organisation_id, &id).await?))
 }
 
 /// What running a tile needs from the relay.

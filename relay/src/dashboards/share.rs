@@ -1,6 +1,6 @@
 //! Share links: a random token, stored only hashed, that opens one dashboard without an
-//! account until it expires (7 days unless chosen, 90 at most), is revoked or rotated, or the
-//! dashboard is deleted. The token is sent as `Authorization: Share <token>` to two routes only:
+//! account until it expires (7 days unless chosen, at most what the organisation's admins
+//! allow), is revoked or rotated, or the dashboard is archived or deleted. The token is sent as `Authorization: Share <token>` to two routes only:
 //! the dashboard's view and its tile queries. Every other route refuses it, as it is neither
 //! a session nor an API key. Filters the author locked cannot be changed by visitors.
 
@@ -11,14 +11,18 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use sqlx::Row;
+use vizkraft_domain::api::audit::AuditEventKind;
 use vizkraft_domain::api::auth::Permission;
 use vizkraft_domain::api::dashboards::{
     CreateShareLinkResponse, FilterValues, ListShareLinksResponse, ShareLinkRequest, ShareLinkSummary, SharedChart,
-    SharedDashboard, TileContent, TileRunRequest, SHARE_AUTH_SCHEME,
+    SharedDashboard, SharingPolicy, TileContent, TileRunRequest, SHARE_AUTH_SCHEME,
 };
 
 use super::{load, Dashboard, TileRunner};
-use crate::access::{hashes_match, new_id, random_token, token_hash, unix_now, Access, ApiRoutes, Principal};
+use crate::access::{
+    hashes_match, new_id, random_token, token_hash, unix_now, Access, ApiRoutes, ClientAddress, Principal,
+};
+use crate::audit;
 use crate::config::QueryLimits;
 use crate::error::{ApiJson, RelayError};
 use crate::query::ResultEncoding;
@@ -26,7 +30,9 @@ use crate::sources::SourceRegistry;
 use crate::state::MetaStore;
 
 const DEFAULT_DAYS: u32 = 7;
-const MAX_DAYS: u32 = 90;
+/// The most an organisation's admins may allow.
+const LONGEST_ALLOWED_DAYS: u32 = 365;
+const DAY_SECS: i64 = 86_400;
 /// A link's use is written to `last_used_at` at most this often.
 const USE_RECORDED_EVERY_SECS: i64 = 60;
 
@@ -38,6 +44,8 @@ pub fn routes() -> ApiRoutes {
         .delete("/dashboards/{id}/links", share, revoke_all_links)
         .delete("/dashboards/{id}/links/{link_id}", share, revoke_link)
         .post("/dashboards/{id}/links/{link_id}/rotate", share, rotate_link)
+        .get("/settings/sharing", share, get_sharing_policy)
+        .put("/settings/sharing", Access::Permission(Permission::ManageMembers), change_sharing_policy)
         .get("/shared/dashboard", Access::ShareLink, shared_dashboard)
         .post("/shared/tiles/{tile_id}/run", Access::ShareLink, run_shared_tile)
 }
@@ -76,9 +84,14 @@ async fn link_summary(meta: &MetaStore, id: &str) -> Result<ShareLinkSummary, Re
     summary(&row)
 }
 
-/// The link `link_id` of dashboard `id`, if this principal may manage it.
-async fn managed_link(meta: &MetaStore, principal: &Principal, id: &str, link_id: &str) -> Result<(), RelayError> {
-    load(meta, &principal.organisation_id, id).await?;
+/// The dashboard `id`, if its link `link_id` is one this principal may manage.
+async fn managed_link(
+    meta: &MetaStore,
+    principal: &Principal,
+    id: &str,
+    link_id: &str,
+) -> Result<Dashboard, RelayError> {
+    let dashboard = load(meta, &principal.organisation_id, id).await?;
     let creator: Option<Option<String>> =
         sqlx::query_scalar("SELECT created_by_user FROM share_links WHERE id = ? AND dashboard_id = ?")
             .bind(link_id)
@@ -88,10 +101,61 @@ async fn managed_link(meta: &MetaStore, principal: &Principal, id: &str, link_id
     match creator {
         None => Err(RelayError::NotFound("share link")),
         Some(creator) if sees_all(principal) || (creator.is_some() && creator.as_deref() == principal.user_id()) => {
-            Ok(())
+            Ok(dashboard)
         }
         Some(_) => Err(RelayError::Forbidden),
     }
+}
+
+async fn sharing_policy(meta: &MetaStore, organisation_id: &str) -> Result<SharingPolicy, RelayError> {
+    let days: i64 = sqlx::query_scalar("SELECT share_link_max_days FROM organisations WHERE id = ?")
+        .bind(organisation_id)
+        .fetch_one(&meta.0)
+        .await?;
+    Ok(SharingPolicy { share_link_max_days: u32::try_from(days).unwrap_or(DEFAULT_DAYS) })
+}
+
+#[utoipa::path(get, path = "/api/v1/settings/sharing", tag = "dashboards", responses((status = 200, body = SharingPolicy)))]
+pub async fn get_sharing_policy(
+    State(meta): State<MetaStore>,
+    principal: Principal,
+) -> Result<ApiJson<SharingPolicy>, RelayError> {
+    Ok(ApiJson(sharing_policy(&meta, &principal.organisation_id).await?))
+}
+
+/// Sets the longest life of the organisation's share links. Live links that would outlast
+/// the new limit are shortened to it, so a lowered limit holds at once.
+#[utoipa::path(put, path = "/api/v1/settings/sharing", tag = "dashboards", request_body = SharingPolicy,
+    responses((status = 200, body = SharingPolicy), (status = 400, body = vizkraft_domain::ApiError)))]
+pub async fn change_sharing_policy(
+    State(meta): State<MetaStore>,
+    principal: Principal,
+    address: ClientAddress,
+    ApiJson(policy): ApiJson<SharingPolicy>,
+) -> Result<ApiJson<SharingPolicy>, RelayError> {
+    let days = policy.share_link_max_days;
+    if !(1..=LONGEST_ALLOWED_DAYS).contains(&days) {
+        return Err(RelayError::BadRequest(format!("Allow share links 1 to {LONGEST_ALLOWED_DAYS} days.")));
+    }
+    let mut tx = meta.0.begin().await?;
+    sqlx::query("UPDATE organisations SET share_link_max_days = ? WHERE id = ?")
+        .bind(days)
+        .bind(&principal.organisation_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE share_links SET expires_at = created_at + ? WHERE expires_at > created_at + ?
+         AND dashboard_id IN (SELECT id FROM dashboards WHERE organisation_id = ?)",
+    )
+    .bind(i64::from(days) * DAY_SECS)
+    .bind(i64::from(days) * DAY_SECS)
+    .bind(&principal.organisation_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let subject = format!("{days} days at most");
+    audit::record_action(&meta, &principal, address, AuditEventKind::SharingPolicyChanged, &subject).await;
+    Ok(ApiJson(sharing_policy(&meta, &principal.organisation_id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/dashboards/{id}/links", tag = "dashboards",
@@ -118,13 +182,20 @@ pub async fn list_links(
 pub async fn create_link(
     State(meta): State<MetaStore>,
     principal: Principal,
+    address: ClientAddress,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<ShareLinkRequest>,
 ) -> Result<ApiJson<CreateShareLinkResponse>, RelayError> {
     let dashboard = load(&meta, &principal.organisation_id, &id).await?;
-    let days = request.expires_in_days.unwrap_or(DEFAULT_DAYS);
-    if days == 0 || days > MAX_DAYS {
-        return Err(RelayError::BadRequest(format!("A share link lasts 1 to {MAX_DAYS} days.")));
+    if dashboard.archived_at.is_some() {
+        return Err(RelayError::BadRequest("An archived dashboard cannot be shared; restore it first.".into()));
+    }
+    let longest = sharing_policy(&meta, &principal.organisation_id).await?.share_link_max_days;
+    let days = request.expires_in_days.unwrap_or(DEFAULT_DAYS.min(longest));
+    if days == 0 || days > longest {
+        return Err(RelayError::BadRequest(format!(
+            "A share link lasts 1 to {longest} days here; admins set the limit."
+        )));
     }
     for filter_id in request.locked_filters.keys() {
         if !dashboard.definition.filters.iter().any(|f| &f.id == filter_id) {
@@ -143,10 +214,11 @@ pub async fn create_link(
     .bind(principal.audit_name())
     .bind(principal.user_id())
     .bind(now)
-    .bind(now + i64::from(days) * 86_400)
+    .bind(now + i64::from(days) * DAY_SECS)
     .bind(locked)
     .execute(&meta.0)
     .await?;
+    audit::record_action(&meta, &principal, address, AuditEventKind::ShareLinkCreated, &dashboard.name).await;
     let link = link_summary(&meta, &link_id).await?;
     Ok(ApiJson(CreateShareLinkResponse { link, path: format!("/share#{token}"), token }))
 }
@@ -156,14 +228,19 @@ pub async fn create_link(
 pub async fn revoke_link(
     State(meta): State<MetaStore>,
     principal: Principal,
+    address: ClientAddress,
     Path((id, link_id)): Path<(String, String)>,
 ) -> Result<StatusCode, RelayError> {
-    managed_link(&meta, &principal, &id, &link_id).await?;
-    sqlx::query("UPDATE share_links SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+    let dashboard = managed_link(&meta, &principal, &id, &link_id).await?;
+    let revoked = sqlx::query("UPDATE share_links SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
         .bind(unix_now())
         .bind(&link_id)
         .execute(&meta.0)
-        .await?;
+        .await?
+        .rows_affected();
+    if revoked > 0 {
+        audit::record_action(&meta, &principal, address, AuditEventKind::ShareLinkRevoked, &dashboard.name).await;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -172,10 +249,11 @@ pub async fn revoke_link(
 pub async fn revoke_all_links(
     State(meta): State<MetaStore>,
     principal: Principal,
+    address: ClientAddress,
     Path(id): Path<String>,
 ) -> Result<StatusCode, RelayError> {
-    load(&meta, &principal.organisation_id, &id).await?;
-    sqlx::query(
+    let dashboard = load(&meta, &principal.organisation_id, &id).await?;
+    let revoked = sqlx::query(
         "UPDATE share_links SET revoked_at = ? WHERE dashboard_id = ? AND revoked_at IS NULL AND (? OR created_by_user = ?)",
     )
     .bind(unix_now())
@@ -183,7 +261,11 @@ pub async fn revoke_all_links(
     .bind(sees_all(&principal))
     .bind(principal.user_id())
     .execute(&meta.0)
-    .await?;
+    .await?
+    .rows_affected();
+    if revoked > 0 {
+        audit::record_action(&meta, &principal, address, AuditEventKind::ShareLinkRevoked, &dashboard.name).await;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -232,7 +314,8 @@ async fn authenticate(meta: &MetaStore, headers: &HeaderMap) -> Result<Shared, R
     let row = sqlx::query(
         "SELECT l.id, l.token_hash, l.expires_at, l.revoked_at, l.last_used_at, l.locked_filters, d.id AS dashboard_id,
                 d.organisation_id, strftime('%Y-%m-%dT%H:%M:%SZ', l.expires_at, 'unixepoch') AS expires_text
-         FROM share_links l JOIN dashboards d ON d.id = l.dashboard_id WHERE l.token_hash = ?",
+         FROM share_links l JOIN dashboards d ON d.id = l.dashboard_id
+         WHERE l.token_hash = ? AND d.archived_at IS NULL",
     )
     .bind(&hash)
     .fetch_optional(&meta.0)
