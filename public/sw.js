@@ -3,12 +3,19 @@
 // results are the user's data and live in the tab's memory only. Requests under /api/ and
 // /healthz are not even seen here; they go straight to the network.
 //
-// Shell files are fetched from the network first, so a new deployment is picked up on the
-// next load; the cache answers only when the network does not.
+// Shell files are fetched from the network first; the cache answers only when the network
+// does not.
+//
+// Updates: every build stamps its own id below (scripts/stamp-service-worker, run by Trunk),
+// so a new deployment is a new worker. It installs beside the one serving open pages and
+// waits; the page offers "Reload to update" and, when the user agrees, asks it to take over.
 
+const BUILD = "__VIZKRAFT_BUILD__";
 const SHELL_CACHE = "vizkraft-shell-v1";
 
-self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("message", (event) => {
+  if (event.data === "take-over") self.skipWaiting();
+});
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(

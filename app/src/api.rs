@@ -18,7 +18,7 @@ use vizkraft_domain::api::auth::{
 use vizkraft_domain::api::charts::{ListSavedChartsResponse, SavedChart, SavedChartRequest};
 use vizkraft_domain::api::dashboards::{
     CreateShareLinkResponse, Dashboard, DashboardRequest, ListDashboardsResponse, ListShareLinksResponse,
-    ShareLinkRequest, SharedDashboard, TileRunRequest, SHARE_AUTH_SCHEME,
+    ShareLinkRequest, SharedDashboard, SharingPolicy, TileRunRequest, SHARE_AUTH_SCHEME,
 };
 use vizkraft_domain::api::members::{
     AcceptInvitationRequest, ChangeRoleRequest, CreateInvitationRequest, CreateInvitationResponse,
@@ -115,7 +115,7 @@ impl Abort {
         self.0.signal()
     }
 
-    fn aborted(&self) -> bool {
+    pub fn aborted(&self) -> bool {
         self.0.signal().aborted()
     }
 }
@@ -255,8 +255,24 @@ pub async fn run_chart(id: &str, abort: &Abort, on_event: impl FnMut(StreamEvent
 
 // Dashboards and share links (relay `dashboards/`).
 
-pub async fn list_dashboards() -> Result<ListDashboardsResponse, ClientError> {
-    get_json(&format!("{API_PREFIX}/dashboards")).await
+/// The organisation's dashboards, or its archived ones.
+pub async fn list_dashboards(archived: bool) -> Result<ListDashboardsResponse, ClientError> {
+    get_json(&format!("{API_PREFIX}/dashboards?archived={archived}")).await
+}
+
+/// Archives (out of the list, share links dead) or restores a dashboard.
+pub async fn archive_dashboard(id: &str, archive: bool) -> Result<Dashboard, ClientError> {
+    let action = if archive { "archive" } else { "restore" };
+    let url = format!("{API_PREFIX}/dashboards/{}/{action}", encode_path_segment(id));
+    send_json::<(), _>("POST", &url, None, On401::EndSession).await
+}
+
+pub async fn sharing_policy() -> Result<SharingPolicy, ClientError> {
+    get_json(&format!("{API_PREFIX}/settings/sharing")).await
+}
+
+pub async fn change_sharing_policy(policy: &SharingPolicy) -> Result<SharingPolicy, ClientError> {
+    send_json("PUT", &format!("{API_PREFIX}/settings/sharing"), Some(policy), On401::EndSession).await
 }
 
 pub async fn get_dashboard(id: &str) -> Result<Dashboard, ClientError> {

@@ -193,7 +193,8 @@ pub fn App() -> impl IntoView {
 
     api::on_session_ended(move || session.signed_out());
     check_session(session);
-    components::register_service_worker();
+    let update = RwSignal::new_local(None);
+    components::register_service_worker(update);
     let online = components::online_signal();
     // Back online after a failed start: try again without waiting for a click.
     Effect::new(move |was_online: Option<bool>| {
@@ -241,6 +242,7 @@ pub fn App() -> impl IntoView {
             }.into_any()
         }}
         <components::OfflineBanner online=online />
+        <components::UpdateBanner update=update />
         <main class="content">
             {move || match shown.get() {
                 Screen::Checking => view! { <p class="muted page-note">"Loading…"</p> }.into_any(),

@@ -1,6 +1,7 @@
 //! A person builds a dashboard of two saved charts with a filter and a note, uses its tabs and
-//! filter (the address follows), shares it with a link a signed-out browser opens, then
-//! revokes the link and sees it die.
+//! filter (the address follows), edits it in place (tiles dragged without overlapping, a tab,
+//! a text and a chart tile added and bound to the filter, a tile removed), shares it with a
+//! link a signed-out browser opens, revokes the link and sees it die, and archives it.
 
 use std::time::Duration;
 
@@ -16,7 +17,8 @@ async fn save_chart_for(browser: &Browser, question: &str, kind: &str, name: &st
     browser.wait_for_testid_text("save-chart-done").await;
 }
 
-/// Each chart tile's state by its chart's name, once every tile has drawn or failed.
+/// Each chart tile's state by its chart's name, once every tile has drawn or failed. Tiles
+/// run once on screen, so a tile still waiting is scrolled to, as a person would.
 async fn tile_states(browser: &Browser) -> serde_json::Value {
     browser
         .wait_for_js(
@@ -28,6 +30,7 @@ async fn tile_states(browser: &Browser) -> serde_json::Value {
                  if (!name) continue;
                  states[name] = t.querySelector('[data-testid=error]') ? 'failed'
                      : t.querySelector('[_echarts_instance_]') ? 'chart' : null;
+                 if (!states[name]) t.scrollIntoView({block: 'center'});
              }
              const values = Object.values(states);
              return values.length && values.every(s => s) ? states : null;",
@@ -44,8 +47,11 @@ async fn drag(browser: &Browser, chart: &str, handle: &str, columns: i32, rows: 
         const handle = tile.querySelector(`[data-testid=tile-${kind}]`);
         const r = handle.getBoundingClientRect();
         const [x, y] = [r.left + r.width / 2, r.top + r.height / 2];
-        const grid = document.querySelector('.dashboard-grid').getBoundingClientRect();
-        const [cw, ch] = [(grid.width - 11 * 12.8) / 12 + 12.8, 110 + 12.8];
+        const gridElement = document.querySelector('.dashboard-grid');
+        const grid = gridElement.getBoundingClientRect();
+        const css = getComputedStyle(gridElement);
+        const [gap, rowGap] = [parseFloat(css.columnGap), parseFloat(css.rowGap)];
+        const [cw, ch] = [(grid.width - 11 * gap) / 12 + gap, parseFloat(css.gridAutoRows) + rowGap];
         const to = {clientX: x + dx * cw, clientY: y + dy * ch, bubbles: true};
         handle.dispatchEvent(new PointerEvent('pointerdown', {clientX: x, clientY: y, bubbles: true}));
         window.dispatchEvent(new PointerEvent('pointermove', to));
@@ -55,13 +61,44 @@ async fn drag(browser: &Browser, chart: &str, handle: &str, columns: i32, rows: 
     browser.client.execute(script, args).await.unwrap().as_str().unwrap().to_owned()
 }
 
-/// The open dashboard's tiles as the relay has them, by tile id.
-async fn saved_tiles(browser: &Browser) -> serde_json::Map<String, serde_json::Value> {
+/// The open dashboard's definition as the relay has it.
+async fn saved_definition(browser: &Browser) -> serde_json::Value {
     let script = "const done = arguments[0];
         const id = new URLSearchParams(location.search).get('id');
-        fetch(`/api/v1/dashboards/${id}`).then(r => r.json()).then(d => done(d.definition.tiles), e => done(String(e)));";
-    let tiles = browser.client.execute_async(script, vec![]).await.unwrap();
-    tiles.as_array().unwrap().iter().map(|t| (t["id"].as_str().unwrap().to_owned(), t.clone())).collect()
+        fetch(`/api/v1/dashboards/${id}`).then(r => r.json()).then(d => done(d.definition), e => done(String(e)));";
+    browser.client.execute_async(script, vec![]).await.unwrap()
+}
+
+/// The open dashboard's tiles as the relay has them, by tile id.
+async fn saved_tiles(browser: &Browser) -> serde_json::Map<String, serde_json::Value> {
+    let definition = saved_definition(browser).await;
+    let tiles = definition["tiles"].as_array().unwrap();
+    tiles.iter().map(|t| (t["id"].as_str().unwrap().to_owned(), t.clone())).collect()
+}
+
+/// The pairs of tiles of one tab that share a cell.
+fn overlapping(tiles: &serde_json::Map<String, serde_json::Value>) -> Vec<(String, String)> {
+    let cells = |t: &serde_json::Value| ["tab", "x", "y", "w", "h"].map(|k| t[k].as_u64().unwrap());
+    let tiles: Vec<(&String, [u64; 5])> = tiles.iter().map(|(id, t)| (id, cells(t))).collect();
+    let mut found = Vec::new();
+    for (i, (a, [tab_a, xa, ya, wa, ha])) in tiles.iter().enumerate() {
+        for (b, [tab_b, xb, yb, wb, hb]) in &tiles[i + 1..] {
+            if tab_a == tab_b && xa < &(xb + wb) && xb < &(xa + wa) && ya < &(yb + hb) && yb < &(ya + ha) {
+                found.push(((*a).clone(), (*b).clone()));
+            }
+        }
+    }
+    found
+}
+
+/// Sets a `<select>` or text field by `testid` and tells the page, as a person's change would.
+async fn choose(browser: &Browser, testid: &str, value: &str) {
+    let script = "const [testid, value] = arguments;
+        const field = document.querySelector(`[data-testid=${testid}]`);
+        field.value = value;
+        field.dispatchEvent(new Event('input', {bubbles: true}));
+        field.dispatchEvent(new Event('change', {bubbles: true}));";
+    browser.client.execute(script, vec![testid.into(), value.into()]).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -138,18 +175,94 @@ async fn a_dashboard_is_built_filtered_shared_opened_signed_out_and_revoked() {
     browser.wait_for_js("the note again", "return document.querySelector('.tile-text');").await;
     browser.click("dashboard-tab-0").await;
 
-    // Edit the layout: drag one tile down two rows, drag the other's corner two columns in.
+    // Edit in place. Drag one tile down two rows, the other's corner two columns in; then the
+    // first onto the second, which makes room below it: tiles never overlap.
     let before = saved_tiles(&browser).await;
-    browser.click("dashboard-edit-layout").await;
+    browser.click("dashboard-edit").await;
     let moved = drag(&browser, "Revenue by month", "move", 0, 2).await;
     let resized = drag(&browser, "Orders by country", "resize", -2, 0).await;
-    browser.click("dashboard-save-layout").await;
-    browser.wait_for_testid_text("layout-saved").await;
+    browser.click("dashboard-save").await;
+    browser.wait_for_testid_text("dashboard-saved").await;
     let after = saved_tiles(&browser).await;
     assert_eq!(after[&moved]["y"].as_u64().unwrap(), before[&moved]["y"].as_u64().unwrap() + 2);
     assert_eq!(after[&moved]["x"], before[&moved]["x"]);
     assert_eq!(after[&resized]["w"].as_u64().unwrap(), before[&resized]["w"].as_u64().unwrap() - 2);
     assert_eq!(after[&resized]["h"], before[&resized]["h"]);
+
+    browser.click("dashboard-edit").await;
+    let cell = |id: &str, key: &str| after[id][key].as_i64().unwrap();
+    let spot = (cell(&resized, "x"), cell(&resized, "y"));
+    let (dx, dy) = (spot.0 - cell(&moved, "x"), spot.1 - cell(&moved, "y"));
+    drag(&browser, "Revenue by month", "move", dx as i32, dy as i32).await;
+    // A new tab, named, with a text tile and a chart tile the filter applies to.
+    browser.click("tab-add").await;
+    choose(&browser, "tab-name", "Extra").await;
+    browser.click("tile-add-text").await;
+    let orders_chart = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('[data-testid=tile-chart-choice] option')]
+                 .find(o => o.textContent === 'Orders by country').value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    choose(&browser, "tile-chart-choice", orders_chart.as_str().unwrap()).await;
+    browser.click("tile-add-chart").await;
+    browser
+        .wait_for_js("the new chart tile", "return document.querySelector('[data-testid=tile-binding-column]');")
+        .await;
+    choose(&browser, "tile-binding-column", "country").await;
+    browser.click("dashboard-save").await;
+    browser
+        .wait_for_js(
+            "the saved tab",
+            "return document.querySelector('[data-testid=dashboard-tab-2]')?.textContent === 'Extra' || null;",
+        )
+        .await;
+    let definition = saved_definition(&browser).await;
+    assert_eq!(definition["tabs"], serde_json::json!(["Overview", "Notes", "Extra"]));
+    let tiles = saved_tiles(&browser).await;
+    assert_eq!(tiles.len(), 5, "{tiles:?}");
+    assert!(overlapping(&tiles).is_empty(), "{tiles:?}");
+    let now = |id: &str, key: &str| tiles[id][key].as_i64().unwrap();
+    assert_eq!((now(&moved, "x"), now(&moved, "y")), spot, "the dragged tile took the other's spot");
+    assert_eq!(now(&resized, "y"), spot.1 + now(&moved, "h"), "the tile it covered moved below it");
+    let added = tiles.values().find(|t| t["tab"] == 2 && t["content"]["type"] == "chart").unwrap();
+    assert_eq!(added["content"]["bindings"], serde_json::json!([{"filter_id": "f1", "column": "country"}]));
+
+    // The added chart runs, with the filter still set from the address: one country's bar.
+    browser.click("dashboard-tab-2").await;
+    assert_eq!(tile_states(&browser).await, serde_json::json!({"Orders by country": "chart"}));
+    browser
+        .wait_for_js(
+            "the filtered new tile",
+            "const el = document.querySelector('[data-testid=dashboard-tile] [_echarts_instance_]');
+             const n = el ? echarts.getInstanceByDom(el)?.getOption().series[0].data.length : null;
+             return n === 1 ? n : null;",
+        )
+        .await;
+    // The text tile goes again.
+    browser.click("dashboard-edit").await;
+    browser
+        .client
+        .execute(
+            "[...document.querySelectorAll('[data-testid=dashboard-tile]')]
+                 .find(t => t.querySelector('[data-testid=tile-text-editor]'))
+                 .querySelector('[data-testid=tile-remove]').click();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.click("dashboard-save").await;
+    browser
+        .wait_for_js(
+            "the tile gone",
+            "return document.querySelectorAll('[data-testid=dashboard-tile]').length === 1 || null;",
+        )
+        .await;
+    assert_eq!(saved_tiles(&browser).await.len(), 4);
+    browser.click("dashboard-tab-0").await;
 
     // Share, and open the link in a browser that has never signed in.
     browser.click("share-create").await;
@@ -188,6 +301,22 @@ async fn a_dashboard_is_built_filtered_shared_opened_signed_out_and_revoked() {
             .unwrap();
         assert!(!cached.to_string().contains("/api/"), "{cached}");
     }
+
+    // Archived, the dashboard leaves the list and a fresh link dies with it; restored, it is back.
+    browser.click("share-create").await;
+    let fresh = browser.wait_for_testid_text("share-url").await;
+    browser.client.goto(&format!("{}dashboards", relay.url)).await.unwrap();
+    browser.click("dashboard-archive").await;
+    browser
+        .wait_for_js("the empty list", "return document.querySelector('[data-testid=dashboard-item]') ? null : true;")
+        .await;
+    visitor.client.goto(&fresh).await.unwrap();
+    visitor.client.refresh().await.unwrap();
+    visitor.wait_for_js("the archived link", "return document.querySelector('[data-testid=share-dead]');").await;
+    browser.click("dashboards-show-archived").await;
+    browser.click("dashboard-restore").await;
+    browser.click("dashboards-show-archived").await;
+    browser.wait_for_js("Sales back", "return document.querySelector('[data-testid=dashboard-item]');").await;
 
     browser.assert_no_csp_violation().await;
     visitor.assert_no_csp_violation().await;

@@ -7,7 +7,7 @@ use vizkraft_domain::api::api_keys::{ApiKeySummary, CreateApiKeyRequest};
 use vizkraft_domain::api::auth::Role;
 
 use crate::api::{self, ClientError};
-use crate::components::{format_timestamp, grantable_roles, CopyField, ErrorMessage, RoleSelect, Timestamp};
+use crate::components::{confirmed, format_timestamp, grantable_roles, CopyField, ErrorMessage, RoleSelect, Timestamp};
 use crate::session::Session;
 use crate::state::Remote;
 
@@ -78,7 +78,7 @@ pub fn ApiKeysPage(session: Session) -> impl IntoView {
     let revoke = move |key: ApiKeySummary| {
         let question =
             format!("Revoke the key “{}” ({})? Anything using it stops working at once.", key.name, key.display_prefix);
-        if !window().confirm_with_message(&question).unwrap_or(false) {
+        if !confirmed(&question) {
             return;
         }
         list_error.set(None);

@@ -13,14 +13,8 @@ use vizkraft_domain::api::dashboards::{
 };
 
 use crate::api::{self, ClientError, TileSource};
-use crate::components::{format_timestamp, CopyField, DashboardView, ErrorMessage};
+use crate::components::{address_query_value, confirmed, format_timestamp, CopyField, DashboardView, ErrorMessage};
 use crate::state::Remote;
-
-/// The `id` in the address's query string, if any.
-fn dashboard_id_in_address() -> Option<String> {
-    let search = web_sys::window()?.location().search().ok()?;
-    search.trim_start_matches('?').split('&').find_map(|pair| pair.strip_prefix("id=")).map(str::to_owned)
-}
 
 /// What the builder collects.
 #[derive(Clone, Default)]
@@ -82,7 +76,7 @@ fn definition_of(draft: &Draft) -> DashboardDefinition {
 
 #[component]
 pub fn DashboardsPage(can_edit: bool, can_share: bool) -> impl IntoView {
-    match dashboard_id_in_address() {
+    match address_query_value("id") {
         Some(id) => view! { <OneDashboard id=id can_edit=can_edit can_share=can_share /> }.into_any(),
         None => view! { <DashboardList can_edit=can_edit /> }.into_any(),
     }
@@ -91,12 +85,31 @@ pub fn DashboardsPage(can_edit: bool, can_share: bool) -> impl IntoView {
 #[component]
 fn DashboardList(can_edit: bool) -> impl IntoView {
     let dashboards = RwSignal::new(Remote::<Vec<Dashboard>>::Loading);
+    let archived = RwSignal::new(false);
     let charts = RwSignal::new(Vec::<SavedChart>::new());
     let draft = RwSignal::new(Draft::default());
     let error = RwSignal::new(None::<ClientError>);
-    let load =
-        move || spawn_local(async move { dashboards.set(api::list_dashboards().await.map(|r| r.dashboards).into()) });
-    load();
+    Effect::new(move |_| {
+        let archived = archived.get();
+        spawn_local(async move { dashboards.set(api::list_dashboards(archived).await.map(|r| r.dashboards).into()) });
+    });
+    // Archive, restore or (archived ones only) delete; then the list again.
+    let act = move |id: String, action: ListAction| {
+        if action == ListAction::Delete
+            && !confirmed("Delete this dashboard for good? Its definition cannot be recovered.")
+        {
+            return;
+        }
+        spawn_local(async move {
+            let outcome = match action {
+                ListAction::Archive => api::archive_dashboard(&id, true).await.map(drop),
+                ListAction::Restore => api::archive_dashboard(&id, false).await.map(drop),
+                ListAction::Delete => api::delete_dashboard(&id).await,
+            };
+            error.set(outcome.err());
+            archived.update(|_| ());
+        });
+    };
     if can_edit {
         spawn_local(async move {
             if let Ok(list) = api::list_charts().await {
@@ -119,21 +132,45 @@ fn DashboardList(can_edit: bool) -> impl IntoView {
     };
     view! {
         <section class="page stack">
-            <h1>"Dashboards"</h1>
+            <div class="dashboard-head">
+                <h1>{move || if archived.get() { "Archived dashboards" } else { "Dashboards" }}</h1>
+                <span class="spacer"></span>
+                <label class="check muted small">
+                    <input type="checkbox" data-testid="dashboards-show-archived" prop:checked=move || archived.get()
+                        on:change=move |ev| archived.set(event_target_checked(&ev)) />
+                    "Show the archived ones"
+                </label>
+            </div>
             {move || match dashboards.get() {
                 Remote::Loading => view! { <p class="muted">"Loading dashboards…"</p> }.into_any(),
                 Remote::Failed(e) => view! { <ErrorMessage error=e /> }.into_any(),
-                Remote::Ready(list) if list.is_empty() => view! { <p class="muted">"No dashboards yet."</p> }.into_any(),
+                Remote::Ready(list) if list.is_empty() => view! {
+                    <p class="muted">{if archived.get_untracked() { "Nothing is archived." } else { "No dashboards yet." }}</p>
+                }.into_any(),
                 Remote::Ready(list) => view! {
                     <ul class="chart-list" data-testid="dashboard-list">
                         {list.into_iter().map(|d| {
                             let id = d.id.clone();
+                            let is_archived = d.archived_at.is_some();
+                            let (first, second) = if is_archived {
+                                ((ListAction::Restore, "Restore"), Some((ListAction::Delete, "Delete")))
+                            } else {
+                                ((ListAction::Archive, "Archive"), None)
+                            };
+                            let button = move |(action, label): (ListAction, &'static str)| {
+                                let id = d.id.clone();
+                                view! {
+                                    <button type="button" class="button secondary small" data-testid=format!("dashboard-{}", label.to_lowercase())
+                                        on:click=move |_| act(id.clone(), action)>{label}</button>
+                                }
+                            };
                             view! {
                                 <li class="card chart-item-head" data-testid="dashboard-item">
-                                    <strong>{d.name}</strong>
+                                    <strong>{d.name.clone()}</strong>
                                     <span class="muted small">{format!("{} tiles · changed by {} {}", d.definition.tiles.len(), d.updated_by, format_timestamp(&d.updated_at))}</span>
                                     <span class="spacer"></span>
                                     <button type="button" class="button primary small" data-testid="dashboard-open" on:click=move |_| open(&id)>"Open"</button>
+                                    {can_edit.then(|| view! { {button(first)} {second.map(button)} })}
                                 </li>
                             }
                         }).collect_view()}
@@ -203,6 +240,13 @@ fn DashboardList(can_edit: bool) -> impl IntoView {
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ListAction {
+    Archive,
+    Restore,
+    Delete,
+}
+
 /// Opens a dashboard by loading its address: the page starts fresh with its state there.
 fn open(id: &str) {
     if let Some(window) = web_sys::window() {
@@ -213,7 +257,7 @@ fn open(id: &str) {
 #[component]
 fn OneDashboard(id: String, can_edit: bool, can_share: bool) -> impl IntoView {
     let loaded = RwSignal::new(Remote::<(Dashboard, BTreeMap<String, SharedChart>)>::Loading);
-    let layout_saved = RwSignal::new(None::<Result<(), ClientError>>);
+    let saved = RwSignal::new(None::<Result<(), ClientError>>);
     let dashboard_id = id.clone();
     spawn_local(async move {
         let loaded_value = async {
@@ -234,27 +278,37 @@ fn OneDashboard(id: String, can_edit: bool, can_share: bool) -> impl IntoView {
             Remote::Failed(e) => view! { <section class="page"><ErrorMessage error=e /></section> }.into_any(),
             Remote::Ready((dashboard, charts)) => {
                 let id = dashboard.id.clone();
-                let name = dashboard.name.clone();
-                let save_layout = can_edit.then(|| {
-                    let (id, name) = (id.clone(), name.clone());
+                let archived = dashboard.archived_at.is_some();
+                // Saved, the dashboard is shown anew from what the relay kept.
+                let on_save = (can_edit && !archived).then(|| {
+                    let (id, name, charts) = (id.clone(), dashboard.name.clone(), charts.clone());
                     Callback::new(move |definition: DashboardDefinition| {
                         let request = DashboardRequest { name: name.clone(), definition };
-                        let id = id.clone();
+                        let (id, charts) = (id.clone(), charts.clone());
                         spawn_local(async move {
-                            layout_saved.set(Some(api::change_dashboard(&id, &request).await.map(drop)));
+                            match api::change_dashboard(&id, &request).await {
+                                Ok(changed) => {
+                                    saved.set(Some(Ok(())));
+                                    loaded.set(Remote::Ready((changed, charts)));
+                                }
+                                Err(e) => saved.set(Some(Err(e))),
+                            }
                         });
                     })
                 });
                 view! {
-                    {move || layout_saved.get().map(|saved| match saved {
-                        Ok(()) => view! { <p class="muted small page-note" data-testid="layout-saved">"Layout saved."</p> }.into_any(),
+                    {archived.then(|| view! {
+                        <p class="note page-note" data-testid="dashboard-archived">"This dashboard is archived: it cannot change or be shared until it is restored from the list."</p>
+                    })}
+                    {move || saved.get().map(|saved| match saved {
+                        Ok(()) => view! { <p class="muted small page-note" data-testid="dashboard-saved">"Saved."</p> }.into_any(),
                         Err(e) => view! { <ErrorMessage error=e /> }.into_any(),
                     })}
                     <DashboardView name=dashboard.name definition=dashboard.definition charts=charts
                         source=TileSource::Dashboard(dashboard.id.clone())
                         keep_in_address=vec![("id".to_owned(), dashboard.id.clone())]
-                        on_save_layout=save_layout />
-                    {can_share.then(|| view! { <SharePanel dashboard_id=id /> })}
+                        on_save=on_save />
+                    {(can_share && !archived).then(|| view! { <SharePanel dashboard_id=id /> })}
                 }.into_any()
             }
         }}
@@ -265,6 +319,17 @@ fn OneDashboard(id: String, can_edit: bool, can_share: bool) -> impl IntoView {
 fn SharePanel(dashboard_id: String) -> impl IntoView {
     let links = RwSignal::new(Remote::<Vec<ShareLinkSummary>>::Loading);
     let days = RwSignal::new("7".to_owned());
+    let longest = RwSignal::new(None::<u32>);
+    spawn_local(async move {
+        if let Ok(policy) = api::sharing_policy().await {
+            longest.set(Some(policy.share_link_max_days));
+            days.update(|d| {
+                if d.parse::<u32>().is_ok_and(|days| days > policy.share_link_max_days) {
+                    *d = policy.share_link_max_days.to_string();
+                }
+            });
+        }
+    });
     let new_url = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<ClientError>);
     let id = StoredValue::new(dashboard_id);
@@ -311,8 +376,9 @@ fn SharePanel(dashboard_id: String) -> impl IntoView {
             <h2>"Share links"</h2>
             <p class="muted small">"A link opens this dashboard without an account and runs its charts live; it can do nothing else."</p>
             <div class="dashboard-filter-builder">
-                <label class="muted small">"Expires after " <input type="number" min="1" max="90" class="days" data-testid="share-days"
-                    prop:value=move || days.get() on:input=move |ev| days.set(event_target_value(&ev)) /> " days"</label>
+                <label class="muted small">"Expires after " <input type="number" min="1" max=move || longest.get().map(|d| d.to_string()) class="days" data-testid="share-days"
+                    prop:value=move || days.get() on:input=move |ev| days.set(event_target_value(&ev)) />
+                    {move || match longest.get() { Some(most) => format!(" days (at most {most}, set by admins)"), None => " days".to_owned() }}</label>
                 <button type="button" class="button primary small" data-testid="share-create" on:click=move |_| create()>"Create link"</button>
                 <button type="button" class="button secondary small" data-testid="share-revoke-all" on:click=move |_| act(None, false)>"Revoke all"</button>
             </div>

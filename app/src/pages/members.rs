@@ -3,10 +3,11 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use vizkraft_domain::api::auth::{Permission, Role};
+use vizkraft_domain::api::dashboards::SharingPolicy;
 use vizkraft_domain::api::members::{ChangeRoleRequest, CreateInvitationRequest, InvitationSummary, MemberSummary};
 
 use crate::api::{self, ClientError};
-use crate::components::{grantable_roles, CopyField, ErrorMessage, RoleSelect, Timestamp};
+use crate::components::{confirmed, grantable_roles, CopyField, ErrorMessage, RoleSelect, Timestamp};
 use crate::session::Session;
 use crate::state::Remote;
 
@@ -14,11 +15,6 @@ use crate::state::Remote;
 /// changed only by owners (the relay's `ManageOwners`).
 pub fn may_manage(own: Role, theirs: Role) -> bool {
     own.allows(Permission::ManageMembers) && (theirs != Role::Owner || own.allows(Permission::ManageOwners))
-}
-
-/// Asks before something that cannot be undone. A browser that blocks dialogs counts as "no".
-fn confirmed(question: &str) -> bool {
-    window().confirm_with_message(question).unwrap_or(false)
 }
 
 #[component]
@@ -138,7 +134,47 @@ pub fn MembersPage(session: Session) -> impl IntoView {
             </div>
             <InvitationsCard own_role=own_role invitations=invitations
                 on_created=move || load_invitations() on_revoke=revoke_invitation />
+            <SharingPolicyCard />
         </section>
+    }
+}
+
+/// How long the organisation's dashboard share links may last.
+#[component]
+fn SharingPolicyCard() -> impl IntoView {
+    let days = RwSignal::new(String::new());
+    let outcome = RwSignal::new(None::<Result<u32, ClientError>>);
+    spawn_local(async move {
+        match api::sharing_policy().await {
+            Ok(policy) => days.set(policy.share_link_max_days.to_string()),
+            Err(e) => outcome.set(Some(Err(e))),
+        }
+    });
+    let save = move || {
+        // Not a number goes as 0, for the relay to refuse with the allowed range.
+        let share_link_max_days = days.get_untracked().trim().parse().unwrap_or(0);
+        spawn_local(async move {
+            let saved = api::change_sharing_policy(&SharingPolicy { share_link_max_days }).await;
+            outcome.set(Some(saved.map(|p| p.share_link_max_days)));
+        });
+    };
+    view! {
+        <form class="card stack" data-testid="sharing-policy" on:submit=move |ev| { ev.prevent_default(); save(); }>
+            <h2>"Share links"</h2>
+            <p class="muted small">"A dashboard's share link opens it without an account until it expires. \
+                Lowering the limit shortens the links already out."</p>
+            <div class="dashboard-filter-builder">
+                <label class="muted small">"Links last at most "
+                    <input type="number" min="1" max="365" class="days" data-testid="sharing-max-days"
+                        prop:value=move || days.get() on:input=move |ev| days.set(event_target_value(&ev)) />
+                    " days"</label>
+                <button type="submit" class="button primary small" data-testid="sharing-save">"Save"</button>
+            </div>
+            {move || outcome.get().map(|outcome| match outcome {
+                Ok(most) => view! { <p class="muted small" role="status" data-testid="sharing-saved">{format!("Share links now last at most {most} days.")}</p> }.into_any(),
+                Err(e) => view! { <ErrorMessage error=e /> }.into_any(),
+            })}
+        </form>
     }
 }
 

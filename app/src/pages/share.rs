@@ -33,7 +33,7 @@ pub fn SharePage() -> impl IntoView {
             Remote::Ready(dashboard) => view! {
                 <p class="muted small page-note" data-testid="share-expires">"Shared view · works until " {format_timestamp(&dashboard.expires_at)}</p>
                 <DashboardView name=dashboard.name definition=dashboard.definition charts=dashboard.charts
-                    locked=dashboard.locked_filters source=TileSource::Shared(token.clone()) on_save_layout=None />
+                    locked=dashboard.locked_filters source=TileSource::Shared(token.clone()) on_save=None />
             }.into_any(),
         }}
     }

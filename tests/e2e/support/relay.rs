@@ -27,9 +27,14 @@ impl Relay {
         Self::start_with(|_| {}).await
     }
 
+    /// The built app's directory (Trunk's `dist/`), `VIZKRAFT_DIST` if set.
+    pub fn dist() -> PathBuf {
+        std::env::var_os("VIZKRAFT_DIST").map(PathBuf::from).unwrap_or_else(|| repo_root().join("dist"))
+    }
+
     /// A relay whose arguments `configure` may change first.
     pub async fn start_with(configure: impl FnOnce(&mut ServeArgs)) -> Relay {
-        let dist = std::env::var_os("VIZKRAFT_DIST").map(PathBuf::from).unwrap_or_else(|| repo_root().join("dist"));
+        let dist = Self::dist();
         assert!(
             dist.join("index.html").exists(),
             "no built app in {}: run scripts/test (it builds the app with Trunk first)",
@@ -57,7 +62,7 @@ impl Relay {
         let listener = TcpListener::bind(args.listen).await.unwrap();
         let url = format!("https://{}/", listener.local_addr().unwrap());
         let (shutdown, stopped) = tokio::sync::oneshot::channel();
-        let router = vizkraft_relay::router(state, Some(&dist));
+        let router = vizkraft_relay::router(state, args.static_dir.as_deref());
         tokio::spawn(tls::serve_tls(listener, tls_config, router, async {
             let _ = stopped.await;
         }));
