@@ -194,7 +194,8 @@ async fn a_dashboard_is_built_filtered_shared_opened_signed_out_and_revoked() {
     let spot = (cell(&resized, "x"), cell(&resized, "y"));
     let (dx, dy) = (spot.0 - cell(&moved, "x"), spot.1 - cell(&moved, "y"));
     drag(&browser, "Revenue by month", "move", dx as i32, dy as i32).await;
-    // A new tab, named, with a text tile and a chart tile the filter applies to.
+    // A new name; a new tab, named, with a text tile and a chart tile the filter applies to.
+    choose(&browser, "dashboard-rename", "Sales review").await;
     browser.click("tab-add").await;
     choose(&browser, "tab-name", "Extra").await;
     browser.click("tile-add-text").await;
@@ -222,6 +223,7 @@ async fn a_dashboard_is_built_filtered_shared_opened_signed_out_and_revoked() {
         .await;
     let definition = saved_definition(&browser).await;
     assert_eq!(definition["tabs"], serde_json::json!(["Overview", "Notes", "Extra"]));
+    assert_eq!(browser.wait_for_testid_text("dashboard-name").await, "Sales review");
     let tiles = saved_tiles(&browser).await;
     assert_eq!(tiles.len(), 5, "{tiles:?}");
     assert!(overlapping(&tiles).is_empty(), "{tiles:?}");
@@ -270,7 +272,7 @@ async fn a_dashboard_is_built_filtered_shared_opened_signed_out_and_revoked() {
     assert!(link.contains("/share#"), "{link}");
     let visitor = Browser::start(&relay).await;
     visitor.client.goto(&link).await.unwrap();
-    assert_eq!(visitor.wait_for_testid_text("dashboard-name").await, "Sales");
+    assert_eq!(visitor.wait_for_testid_text("dashboard-name").await, "Sales review");
     assert_eq!(tile_states(&visitor).await, both_drawn);
     visitor.screenshot(&output_dir().join("shared-dashboard.png")).await;
 

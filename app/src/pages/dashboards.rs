@@ -281,9 +281,8 @@ fn OneDashboard(id: String, can_edit: bool, can_share: bool) -> impl IntoView {
                 let archived = dashboard.archived_at.is_some();
                 // Saved, the dashboard is shown anew from what the relay kept.
                 let on_save = (can_edit && !archived).then(|| {
-                    let (id, name, charts) = (id.clone(), dashboard.name.clone(), charts.clone());
-                    Callback::new(move |definition: DashboardDefinition| {
-                        let request = DashboardRequest { name: name.clone(), definition };
+                    let (id, charts) = (id.clone(), charts.clone());
+                    Callback::new(move |request: DashboardRequest| {
                         let (id, charts) = (id.clone(), charts.clone());
                         spawn_local(async move {
                             match api::change_dashboard(&id, &request).await {

@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use vizkraft_domain::api::dashboards::{
-    DashboardDefinition, DashboardFilter, FilterKind, FilterValue, FilterValues, SharedChart, TileContent,
+    DashboardDefinition, DashboardFilter, DashboardRequest, FilterKind, FilterValue, FilterValues, SharedChart,
+    TileContent,
 };
 use vizkraft_domain::layout::{Place, GRID_COLUMNS};
 
@@ -40,10 +41,10 @@ pub fn DashboardView(
     /// Query-string pairs to keep in the address (the dashboard's id).
     #[prop(optional)]
     keep_in_address: Vec<(String, String)>,
-    /// Editors get an edit mode (tabs, tiles, filters, layout) and save with this; `None` for
-    /// a view that cannot change. The view stays in edit mode until it is given the saved
-    /// definition anew.
-    on_save: Option<Callback<DashboardDefinition>>,
+    /// Editors get an edit mode (name, tabs, tiles, filters, layout) and save with this;
+    /// `None` for a view that cannot change. The view stays in edit mode until it is given
+    /// the saved dashboard anew.
+    on_save: Option<Callback<DashboardRequest>>,
 ) -> impl IntoView {
     let query = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let (initial_tab, mut initial_values) = view_state_from_query(&query, &definition.filters);
@@ -79,7 +80,8 @@ pub fn DashboardView(
     });
 
     // The definition on screen: the saved one, or the editor's draft of the next.
-    let saved = StoredValue::new(definition.clone());
+    let saved = StoredValue::new((name.clone(), definition.clone()));
+    let draft_name = RwSignal::new(name);
     let draft = RwSignal::new(definition);
     let editing = RwSignal::new(false);
     let tabs = Memo::new(move |_| draft.with(|d| d.tabs.clone()));
@@ -129,13 +131,15 @@ pub fn DashboardView(
     let charts = StoredValue::new(charts);
     let locked = StoredValue::new(locked);
     let cancel = move || {
-        draft.set(saved.get_value());
+        let (name, definition) = saved.get_value();
+        draft_name.set(name);
+        draft.set(definition);
         editing.set(false);
     };
     view! {
         <section class="dashboard stack" data-testid="dashboard">
             <div class="dashboard-head">
-                <h1 data-testid="dashboard-name">{name}</h1>
+                <h1 data-testid="dashboard-name">{move || draft_name.get()}</h1>
                 <span class="spacer"></span>
                 <label class="muted small no-print">"Refresh every "
                     <select data-testid="dashboard-refresh-every"
@@ -147,6 +151,9 @@ pub fn DashboardView(
                 </label>
                 <button type="button" class="button secondary small no-print" data-testid="dashboard-refresh"
                     on:click=move |_| refresh.update(|n| *n += 1)>"Refresh"</button>
+                <button type="button" class="button secondary small no-print" data-testid="dashboard-print"
+                    title="The print layout: choose “Save as PDF” as the printer"
+                    on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>"Print or PDF"</button>
                 {on_save.map(|on_save| view! {
                     <Show when=move || editing.get()
                         fallback=move || view! {
@@ -154,14 +161,14 @@ pub fn DashboardView(
                                 on:click=move |_| editing.set(true)>"Edit"</button>
                         }>
                         <button type="button" class="button primary small" data-testid="dashboard-save"
-                            on:click=move |_| on_save.run(draft.get_untracked())>"Save"</button>
+                            on:click=move |_| on_save.run(DashboardRequest { name: draft_name.get_untracked(), definition: draft.get_untracked() })>"Save"</button>
                         <button type="button" class="button secondary small" data-testid="dashboard-cancel"
                             on:click=move |_| cancel()>"Cancel"</button>
                     </Show>
                 })}
             </div>
             <Show when=move || editing.get()>
-                <EditorBar draft=draft tab=tab charts=charts />
+                <EditorBar name=draft_name draft=draft tab=tab charts=charts />
             </Show>
             <Show when=move || !filters.with(Vec::is_empty)>
                 <div class="dashboard-filters card" data-testid="dashboard-filters">
@@ -190,7 +197,7 @@ pub fn DashboardView(
                             TileContent::Chart { chart_id, .. } => Some(charts.with_value(|c| c.get(chart_id).cloned())),
                             TileContent::Text { .. } => None,
                         }));
-                        let known = saved.with_value(|d| d.tiles.iter().any(|t| t.id == tile_id));
+                        let known = saved.with_value(|(_, d)| d.tiles.iter().any(|t| t.id == tile_id));
                         view! {
                             <Show when=on_tab>
                                 <DashboardTile tile_id=id.get_value() chart=chart.clone() saved=known style=style context=context
@@ -204,10 +211,11 @@ pub fn DashboardView(
     }
 }
 
-/// The editor's tools: the current tab's name, tabs added and removed, tiles added, filters
-/// added and removed. Tiles are moved, resized and removed on the grid itself.
+/// The editor's tools: the dashboard's and the current tab's names, tabs added and removed,
+/// tiles added, filters added and removed. Tiles are moved, resized and removed on the grid.
 #[component]
 fn EditorBar(
+    name: RwSignal<String>,
     draft: RwSignal<DashboardDefinition>,
     tab: RwSignal<usize>,
     charts: StoredValue<BTreeMap<String, SharedChart>>,
@@ -221,6 +229,10 @@ fn EditorBar(
     view! {
         <div class="card stack editor-bar no-print" data-testid="dashboard-editor">
             <div class="dashboard-filter-builder">
+                <label class="muted small">"Dashboard name "
+                    <input type="text" data-testid="dashboard-rename" prop:value=move || name.get()
+                        on:change=move |ev| name.set(event_target_value(&ev)) />
+                </label>
                 <label class="muted small">"This tab’s name "
                     <input type="text" data-testid="tab-name" prop:value=tab_name
                         on:change=move |ev| draft.update(|d| editor::rename_tab(d, tab.get_untracked(), &event_target_value(&ev))) />
