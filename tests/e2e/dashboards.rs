@@ -214,6 +214,7 @@ async fn a_dashboard_is_built_filtered_shared_opened_signed_out_and_revoked() {
         .wait_for_js("the new chart tile", "return document.querySelector('[data-testid=tile-binding-column]');")
         .await;
     choose(&browser, "tile-binding-column", "country").await;
+    browser.screenshot(&output_dir().join("dashboard-editor.png")).await;
     browser.click("dashboard-save").await;
     browser
         .wait_for_js(

@@ -228,25 +228,24 @@ fn EditorBar(
     let filters = Memo::new(move |_| draft.with(|d| d.filters.clone()));
     view! {
         <div class="card stack editor-bar no-print" data-testid="dashboard-editor">
-            <div class="dashboard-filter-builder">
-                <label class="muted small">"Dashboard name "
-                    <input type="text" data-testid="dashboard-rename" prop:value=move || name.get()
-                        on:change=move |ev| name.set(event_target_value(&ev)) />
-                </label>
-                <label class="muted small">"This tab’s name "
-                    <input type="text" data-testid="tab-name" prop:value=tab_name
-                        on:change=move |ev| draft.update(|d| editor::rename_tab(d, tab.get_untracked(), &event_target_value(&ev))) />
-                </label>
-                <button type="button" class="button secondary small" data-testid="tab-add"
-                    on:click=move |_| { let added = draft.try_update(editor::add_tab); if let Some(i) = added { tab.set(i) } }>"Add a tab"</button>
+            <div class="editor-row">
+                <span class="editor-row-label">"Dashboard"</span>
+                <input type="text" aria-label="Dashboard name" data-testid="dashboard-rename" prop:value=move || name.get()
+                    on:change=move |ev| name.set(event_target_value(&ev)) />
+                <span class="editor-row-label">"This tab"</span>
+                <input type="text" aria-label="This tab’s name" data-testid="tab-name" prop:value=tab_name
+                    on:change=move |ev| draft.update(|d| editor::rename_tab(d, tab.get_untracked(), &event_target_value(&ev))) />
                 <button type="button" class="button secondary small" data-testid="tab-remove"
                     on:click=move |_| {
                         let removed = draft.try_update(|d| editor::remove_tab(d, tab.get_untracked())).unwrap_or(false);
                         note.set((!removed).then_some("Only an empty tab can be removed, and one tab always stays."));
                     }>"Remove this tab"</button>
+                <button type="button" class="button secondary small" data-testid="tab-add"
+                    on:click=move |_| { let added = draft.try_update(editor::add_tab); if let Some(i) = added { tab.set(i) } }>"Add a tab"</button>
             </div>
-            <div class="dashboard-filter-builder">
-                <select data-testid="tile-chart-choice" on:change=move |ev| chart_choice.set(event_target_value(&ev))>
+            <div class="editor-row">
+                <span class="editor-row-label">"Tiles"</span>
+                <select aria-label="A saved chart" data-testid="tile-chart-choice" on:change=move |ev| chart_choice.set(event_target_value(&ev))>
                     <option value="">"Choose a saved chart…"</option>
                     {charts.with_value(|c| c.iter().map(|(id, chart)| view! { <option value=id.clone()>{chart.name.clone()}</option> }).collect_view())}
                 </select>
@@ -256,10 +255,11 @@ fn EditorBar(
                 <button type="button" class="button secondary small" data-testid="tile-add-text"
                     on:click=move |_| draft.update(|d| { editor::add_text_tile(d, tab.get_untracked()); })>"Add text"</button>
             </div>
-            <div class="dashboard-filter-builder">
-                <input type="text" placeholder="A new filter’s label" data-testid="filter-add-label"
+            <div class="editor-row">
+                <span class="editor-row-label">"Filters"</span>
+                <input type="text" placeholder="A new filter’s label" aria-label="A new filter’s label" data-testid="filter-add-label"
                     prop:value=move || filter_label.get() on:input=move |ev| filter_label.set(event_target_value(&ev)) />
-                <select data-testid="filter-add-kind" on:change=move |ev| filter_kind.set(match event_target_value(&ev).as_str() {
+                <select aria-label="The new filter’s kind" data-testid="filter-add-kind" on:change=move |ev| filter_kind.set(match event_target_value(&ev).as_str() {
                     "number" => FilterKind::Number,
                     "date_range" => FilterKind::DateRange,
                     _ => FilterKind::Category,
