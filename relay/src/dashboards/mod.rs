@@ -275,26 +275,7 @@ pub async fn archive_dashboard(
     address: ClientAddress,
     Path(id): Path<String>,
 ) -> Result<ApiJson<Dashboard>, RelayError> {
-    let dashboard = load(&meta, &principal.organisation_id, &id).await?;
-    if dashboard.archived_at.is_some() {
-        return Ok(ApiJson(dashboard));
-    }
-    let now = unix_now();
-    let mut tx = meta.0.begin().await?;
-    sqlx::query("UPDATE share_links SET revoked_at = ? WHERE dashboard_id = ? AND revoked_at IS NULL")
-        .bind(now)
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE dashboards SET archived_at = ? WHERE id = ? AND organisation_id = ?")
-        .bind(now)
-        .bind(&id)
-        .bind(&principal.organisation_id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    audit::record_action(&meta, &principal, address, AuditEventKind::DashboardArchived, &dashboard.name).await;
-    Ok(ApiJson(load(&meta, &principal.organisation_id, &id).await?))
+    Ok(ApiJson(set_archived(&meta, &principal, address, &id, true).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/dashboards/{id}/restore", tag = "dashboards",
@@ -305,16 +286,40 @@ pub async fn restore_dashboard(
     address: ClientAddress,
     Path(id): Path<String>,
 ) -> Result<ApiJson<Dashboard>, RelayError> {
-    let dashboard = load(&meta, &principal.organisation_id, &id).await?;
-    sqlx::query("UPDATE dashboards SET archived_at = NULL WHERE id = ? AND organisation_id = ?")
-        .bind(&id)
-        .bind(&principal.organisation_id)
-        .execute(&meta.0)
-        .await?;
-    if dashboard.archived_at.is_some() {
-        audit::record_action(&meta, &principal, address, AuditEventKind::DashboardRestored, &dashboard.name).await;
+    Ok(ApiJson(set_archived(&meta, &principal, address, &id, false).await?))
+}
+
+/// Archives or restores; archiving revokes the links in the same transaction.
+async fn set_archived(
+    meta: &MetaStore,
+    principal: &Principal,
+    address: ClientAddress,
+    id: &str,
+    archive: bool,
+) -> Result<Dashboard, RelayError> {
+    let dashboard = load(meta, &principal.organisation_id, id).await?;
+    if dashboard.archived_at.is_some() == archive {
+        return Ok(dashboard);
     }
-    Ok(ApiJson(load(&meta, &principal.organisation_id, &id).await?))
+    let now = unix_now();
+    let mut tx = meta.0.begin().await?;
+    if archive {
+        sqlx::query("UPDATE share_links SET revoked_at = ? WHERE dashboard_id = ? AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("UPDATE dashboards SET archived_at = ? WHERE id = ? AND organisation_id = ?")
+        .bind(archive.then_some(now))
+        .bind(id)
+        .bind(&principal.organisation_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let kind = if archive { AuditEventKind::DashboardArchived } else { AuditEventKind::DashboardRestored };
+    audit::record_action(meta, principal, address, kind, &dashboard.name).await;
+    load(meta, &principal.organisation_id, id).await
 }
 
 /// What running a tile needs from the relay.
