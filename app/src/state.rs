@@ -94,6 +94,12 @@ impl RunSlot {
             abort.abort();
         }
     }
+
+    /// Stops the request held, and holds `abort`'s instead.
+    pub fn hold(&self, abort: Abort) {
+        self.stop();
+        self.0.set_value(Some(abort));
+    }
 }
 
 fn now_ms() -> f64 {
@@ -117,7 +123,7 @@ impl LiveResult {
             Ok(abort) => abort,
             Err(error) => return self.fail(generation, error, now_ms()),
         };
-        slot.0.set_value(Some(abort.clone()));
+        slot.hold(abort.clone());
         let streamed = call(abort, Box::new(move |event| self.apply(generation, event, now_ms())));
         leptos::task::spawn_local(async move {
             if let Err(error) = streamed.await {

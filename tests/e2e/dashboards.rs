@@ -305,9 +305,36 @@ async fn a_dashboard_is_built_filtered_shared_opened_signed_out_and_revoked() {
         assert!(!cached.to_string().contains("/api/"), "{cached}");
     }
 
-    // Archived, the dashboard leaves the list and a fresh link dies with it; restored, it is back.
+    // A link with the filter locked at its value now: the visitor sees it and cannot change it.
+    browser.click("share-lock").await;
     browser.click("share-create").await;
-    let fresh = browser.wait_for_testid_text("share-url").await;
+    let new_link = format!(
+        "const text = document.querySelector('[data-testid=share-url]')?.textContent;
+         return text && text !== {} ? text : null;",
+        serde_json::json!(link)
+    );
+    let fresh = browser.wait_for_js("the new link", &new_link).await;
+    let fresh = fresh.as_str().unwrap().to_owned();
+    let locked = browser
+        .wait_for_js(
+            "the locked value listed",
+            "const cells = [...document.querySelectorAll('[data-testid=share-link-locked]')].map(c => c.textContent);
+             return cells.find(c => c.startsWith('Country = ')) || null;",
+        )
+        .await;
+    assert_eq!(locked, serde_json::json!(format!("Country = {country}")));
+    visitor.client.goto(&fresh).await.unwrap();
+    visitor.client.refresh().await.unwrap();
+    let field = visitor
+        .wait_for_js(
+            "the locked filter",
+            "const f = document.querySelector('[data-testid=filter-f1]');
+             return f ? [f.value, f.disabled] : null;",
+        )
+        .await;
+    assert_eq!(field, serde_json::json!([country, true]));
+
+    // Archived, the dashboard leaves the list and that link dies with it; restored, it is back.
     browser.client.goto(&format!("{}dashboards", relay.url)).await.unwrap();
     browser.click("dashboard-archive").await;
     browser

@@ -27,7 +27,7 @@ pub use chart_view::{option_to_js, ChartView};
 pub use confirm::confirmed;
 pub use connection_test::{failure_heading, failure_kind_value, ConnectionTestResult};
 pub use copy_field::CopyField;
-pub use dashboard::{address_query_value, DashboardView};
+pub use dashboard::{address_filter_values, address_query_value, value_text, DashboardView};
 pub use data_table::DataTable;
 pub use error_message::ErrorMessage;
 pub use explanation::{Clarification, Explanation};

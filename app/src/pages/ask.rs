@@ -18,7 +18,7 @@ use crate::components::{
     ChartSwitcher, ChartView, Clarification, DataTable, ErrorMessage, Explanation, RunProgress, SaveChart,
     SchemaBrowser,
 };
-use crate::state::{LiveResult, Remote, RunStatus};
+use crate::state::{LiveResult, Remote, RunSlot, RunStatus};
 
 /// Where the last question stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,29 +60,33 @@ pub fn AskPage(
     let picked_kind = RwSignal::new(None::<ChartKind>);
     let now = RwSignal::new(now_ms());
 
-    // In-flight requests and the elapsed-time ticker; aborted and cleared when replaced and
-    // when the page goes away, so nothing keeps running for a page nobody sees.
-    let ask_abort = StoredValue::new_local(None::<Abort>);
-    let run_abort = StoredValue::new_local(None::<Abort>);
-    let ticker = StoredValue::new(None::<IntervalHandle>);
+    // In-flight requests, aborted when replaced and when the page goes away, so nothing keeps
+    // running for a page nobody sees.
+    let asking = RunSlot::new();
+    let running = RunSlot::new();
     let ask_seq = StoredValue::new(0_u64);
     // The question whose SQL is shown: what `/ask/run` compiles again for roles without RunSql.
     let asked = StoredValue::new(String::new());
 
+    // While a run is in flight, its elapsed time moves every tick.
+    let ticker = StoredValue::new(None::<IntervalHandle>);
     let stop_ticker = move || {
         if let Some(Some(handle)) = ticker.try_update_value(Option::take) {
             handle.clear();
         }
     };
-    let abort_in = move |slot: StoredValue<Option<Abort>, LocalStorage>| {
-        if let Some(Some(abort)) = slot.try_update_value(Option::take) {
-            abort.abort();
-        }
-    };
-    on_cleanup(move || {
-        abort_in(ask_abort);
-        abort_in(run_abort);
+    on_cleanup(stop_ticker);
+    let in_flight = Memo::new(move |_| matches!(result.status.get(), RunStatus::Running { .. }));
+    Effect::new(move |_| {
         stop_ticker();
+        if in_flight.get() {
+            now.set(now_ms());
+            match set_interval_with_handle(move || now.set(now_ms()), TICK) {
+                Ok(handle) => ticker.set_value(Some(handle)),
+                // Without the ticker the elapsed time only moves with each frame; not worth failing the run.
+                Err(error) => leptos::logging::warn!("elapsed-time ticker unavailable: {error:?}"),
+            }
+        }
     });
 
     spawn_local(async move {
@@ -110,38 +114,13 @@ pub fn AskPage(
         if text.trim().is_empty() {
             return;
         }
-        abort_in(run_abort);
-        stop_ticker();
         picked_kind.set(None);
-        let generation = result.start(text.clone(), now_ms());
-        let abort = match Abort::new() {
-            Ok(abort) => abort,
-            Err(error) => {
-                result.fail(generation, error, now_ms());
-                return;
-            }
-        };
-        run_abort.set_value(Some(abort.clone()));
-        now.set(now_ms());
-        match set_interval_with_handle(move || now.set(now_ms()), TICK) {
-            Ok(handle) => ticker.set_value(Some(handle)),
-            // Without the ticker the elapsed time only moves with each frame; not worth failing the run.
-            Err(error) => leptos::logging::warn!("elapsed-time ticker unavailable: {error:?}"),
-        }
-        spawn_local(async move {
-            let on_event = |event| result.apply(generation, event, now_ms());
-            let outcome = if can_run_sql {
+        let question = asked.get_value();
+        result.run(running, text.clone(), move |abort, on_event| async move {
+            if can_run_sql {
                 api::run_query(&QueryRequest { source_id: source, sql: text }, &abort, on_event).await
             } else {
-                let request = AskRequest { source_id: source, question: asked.get_value() };
-                api::run_question(&request, &abort, on_event).await
-            };
-            if let Err(error) = outcome {
-                result.fail(generation, error, now_ms());
-            }
-            if result.is_current(generation) {
-                stop_ticker();
-                run_abort.set_value(None);
+                api::run_question(&AskRequest { source_id: source, question }, &abort, on_event).await
             }
         });
     };
@@ -152,9 +131,7 @@ pub fn AskPage(
         if text.is_empty() {
             return;
         }
-        abort_in(ask_abort);
-        abort_in(run_abort);
-        stop_ticker();
+        running.stop();
         result.clear();
         let seq = ask_seq.get_value() + 1;
         ask_seq.set_value(seq);
@@ -165,7 +142,7 @@ pub fn AskPage(
                 return;
             }
         };
-        ask_abort.set_value(Some(abort.clone()));
+        asking.hold(abort.clone());
         ask_state.set(AskState::Asking);
         spawn_local(async move {
             let answered = api::ask(&AskRequest { source_id: source, question: text.clone() }, &abort).await;
@@ -191,12 +168,11 @@ pub fn AskPage(
         });
     };
 
-    let cancel = move || abort_in(run_abort);
+    let cancel = move || running.stop();
 
     let pick_source = move |id: String| {
-        abort_in(ask_abort);
-        abort_in(run_abort);
-        stop_ticker();
+        asking.stop();
+        running.stop();
         result.clear();
         ask_state.set(AskState::Idle);
         sql.set(String::new());

@@ -8,12 +8,15 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use vizkraft_domain::api::charts::SavedChart;
 use vizkraft_domain::api::dashboards::{
-    Dashboard, DashboardDefinition, DashboardFilter, DashboardRequest, FilterBinding, FilterKind, ShareLinkRequest,
-    ShareLinkSummary, SharedChart, Tile, TileContent,
+    Dashboard, DashboardDefinition, DashboardFilter, DashboardRequest, FilterBinding, FilterKind, FilterValues,
+    ShareLinkRequest, ShareLinkSummary, SharedChart, Tile, TileContent,
 };
 
 use crate::api::{self, ClientError, TileSource};
-use crate::components::{address_query_value, confirmed, format_timestamp, CopyField, DashboardView, ErrorMessage};
+use crate::components::{
+    address_filter_values, address_query_value, confirmed, format_timestamp, value_text, CopyField, DashboardView,
+    ErrorMessage,
+};
 use crate::state::Remote;
 
 /// What the builder collects.
@@ -107,6 +110,7 @@ fn DashboardList(can_edit: bool) -> impl IntoView {
                 ListAction::Delete => api::delete_dashboard(&id).await,
             };
             error.set(outcome.err());
+            // The same view again: notifying reloads the list.
             archived.update(|_| ());
         });
     };
@@ -295,6 +299,7 @@ fn OneDashboard(id: String, can_edit: bool, can_share: bool) -> impl IntoView {
                         });
                     })
                 });
+                let filters = dashboard.definition.filters.clone();
                 view! {
                     {archived.then(|| view! {
                         <p class="note page-note" data-testid="dashboard-archived">"This dashboard is archived: it cannot change or be shared until it is restored from the list."</p>
@@ -307,15 +312,35 @@ fn OneDashboard(id: String, can_edit: bool, can_share: bool) -> impl IntoView {
                         source=TileSource::Dashboard(dashboard.id.clone())
                         keep_in_address=vec![("id".to_owned(), dashboard.id.clone())]
                         on_save=on_save />
-                    {(can_share && !archived).then(|| view! { <SharePanel dashboard_id=id /> })}
+                    {(can_share && !archived).then(|| view! { <SharePanel dashboard_id=id filters=filters /> })}
                 }.into_any()
             }
         }}
     }
 }
 
+/// The dashboard's share links: new ones (optionally with the filters locked at their values
+/// now), and every link this member may manage, with its locked values, expiry and last use.
 #[component]
-fn SharePanel(dashboard_id: String) -> impl IntoView {
+fn SharePanel(dashboard_id: String, filters: Vec<DashboardFilter>) -> impl IntoView {
+    let lock = RwSignal::new(false);
+    let filters = StoredValue::new(filters);
+    let locked_text = move |values: &FilterValues| {
+        filters.with_value(|filters| {
+            let shown: Vec<String> = values
+                .iter()
+                .map(|(id, value)| {
+                    let label = filters.iter().find(|f| &f.id == id).map_or(id.as_str(), |f| f.label.as_str());
+                    format!("{label} = {}", value_text(value))
+                })
+                .collect();
+            if shown.is_empty() {
+                "none".to_owned()
+            } else {
+                shown.join(", ")
+            }
+        })
+    };
     let links = RwSignal::new(Remote::<Vec<ShareLinkSummary>>::Loading);
     let days = RwSignal::new("7".to_owned());
     let longest = RwSignal::new(None::<u32>);
@@ -342,8 +367,9 @@ fn SharePanel(dashboard_id: String) -> impl IntoView {
         new_url.set(Some(format!("{origin}{path}")));
     };
     let create = move || {
-        let request =
-            ShareLinkRequest { expires_in_days: days.get_untracked().trim().parse().ok(), ..Default::default() };
+        let locked_filters =
+            if lock.get_untracked() { filters.with_value(|f| address_filter_values(f)) } else { FilterValues::new() };
+        let request = ShareLinkRequest { expires_in_days: days.get_untracked().trim().parse().ok(), locked_filters };
         let id = id.get_value();
         spawn_local(async move {
             match api::create_share_link(&id, &request).await {
@@ -378,6 +404,12 @@ fn SharePanel(dashboard_id: String) -> impl IntoView {
                 <label class="muted small">"Expires after " <input type="number" min="1" max=move || longest.get().map(|d| d.to_string()) class="days" data-testid="share-days"
                     prop:value=move || days.get() on:input=move |ev| days.set(event_target_value(&ev)) />
                     {move || match longest.get() { Some(most) => format!(" days (at most {most}, set by admins)"), None => " days".to_owned() }}</label>
+                {filters.with_value(|f| !f.is_empty()).then(|| view! {
+                    <label class="check muted small">
+                        <input type="checkbox" data-testid="share-lock" on:change=move |ev| lock.set(event_target_checked(&ev)) />
+                        "Lock the filters at their values now"
+                    </label>
+                })}
                 <button type="button" class="button primary small" data-testid="share-create" on:click=move |_| create()>"Create link"</button>
                 <button type="button" class="button secondary small" data-testid="share-revoke-all" on:click=move |_| act(None, false)>"Revoke all"</button>
             </div>
@@ -389,7 +421,7 @@ fn SharePanel(dashboard_id: String) -> impl IntoView {
             {move || match links.get() {
                 Remote::Ready(list) => view! {
                     <table class="admin-table" data-testid="share-links">
-                        <thead><tr><th>"Created"</th><th>"By"</th><th>"Expires"</th><th>"Last used"</th><th></th></tr></thead>
+                        <thead><tr><th>"Created"</th><th>"By"</th><th>"Locked filters"</th><th>"Expires"</th><th>"Last used"</th><th></th></tr></thead>
                         <tbody>
                             {list.into_iter().map(|link| {
                                 let (revoke_id, rotate_id) = (link.id.clone(), link.id.clone());
@@ -398,6 +430,7 @@ fn SharePanel(dashboard_id: String) -> impl IntoView {
                                     <tr data-testid="share-link" data-revoked=(!live).to_string()>
                                         <td>{format_timestamp(&link.created_at)}</td>
                                         <td>{link.created_by}</td>
+                                        <td data-testid="share-link-locked">{locked_text(&link.locked_filters)}</td>
                                         <td>{if live { format_timestamp(&link.expires_at) } else { "revoked".to_owned() }}</td>
                                         <td>{link.last_used_at.as_deref().map(format_timestamp).unwrap_or_else(|| "never".to_owned())}</td>
                                         <td>{live.then(|| view! {

@@ -45,6 +45,24 @@ pub fn view_state_from_query(query: &str, filters: &[DashboardFilter]) -> (usize
     (tab, values)
 }
 
+/// The filter values in the address now.
+pub fn address_filter_values(filters: &[DashboardFilter]) -> FilterValues {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    view_state_from_query(&search, filters).1
+}
+
+/// A filter value as text: as the address holds it, and as people read it (a date range is
+/// `from..to`, either end open).
+pub fn value_text(value: &FilterValue) -> String {
+    match value {
+        FilterValue::Category(text) => text.clone(),
+        FilterValue::Number(number) => number.to_string(),
+        FilterValue::DateRange { from, to } => {
+            format!("{}..{}", from.as_deref().unwrap_or_default(), to.as_deref().unwrap_or_default())
+        }
+    }
+}
+
 /// The query string for a tab and filter values; `extra` pairs (the dashboard id) come first.
 pub fn view_state_to_query(extra: &[(&str, &str)], tab: usize, values: &FilterValues) -> String {
     let mut pairs: Vec<String> = extra.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
@@ -52,14 +70,7 @@ pub fn view_state_to_query(extra: &[(&str, &str)], tab: usize, values: &FilterVa
         pairs.push(format!("tab={tab}"));
     }
     for (id, value) in values {
-        let text = match value {
-            FilterValue::Category(text) => text.clone(),
-            FilterValue::Number(number) => number.to_string(),
-            FilterValue::DateRange { from, to } => {
-                format!("{}..{}", from.as_deref().unwrap_or_default(), to.as_deref().unwrap_or_default())
-            }
-        };
-        pairs.push(format!("f.{}={}", encode(id), encode(&text)));
+        pairs.push(format!("f.{}={}", encode(id), encode(&value_text(value))));
     }
     if pairs.is_empty() {
         String::new()

@@ -17,7 +17,7 @@ use vizkraft_domain::api::dashboards::{
 };
 use vizkraft_domain::layout::{Place, GRID_COLUMNS};
 
-pub use address::address_query_value;
+pub use address::{address_filter_values, address_query_value, value_text};
 use address::{set_query, view_state_from_query, view_state_to_query};
 use editor::Drag;
 use queue::TileQueue;
