@@ -100,6 +100,9 @@ fn chart_tile(
     let visible = when_visible(node);
     let result = LiveResult::new();
     let drawn_ms = RwSignal::new(None::<f64>);
+    // Runs waiting for a turn in the tile queue, not yet asking the relay (a replaced run may
+    // still be waiting beside the current one).
+    let queued = RwSignal::new(0_u32);
     let run = RunSlot::new();
     Effect::new(move |_| {
         refresh.track();
@@ -111,7 +114,9 @@ fn chart_tile(
         drawn_ms.set(None);
         let (source, tile_id, queue) = (source.get_value(), id.get_value(), queue.get_value());
         result.run(run, String::new(), move |abort, on_event| async move {
+            queued.try_update(|n| *n += 1);
             let _turn = queue.turn().await;
+            queued.try_update(|n| *n = n.saturating_sub(1));
             if abort.aborted() {
                 return Err(ClientError::Cancelled);
             }
@@ -128,6 +133,7 @@ fn chart_tile(
         <div class="tile-head">
             <strong>{name}</strong>
             <span class="muted small" data-testid="tile-status">{move || match result.status.get() {
+                RunStatus::Running { .. } | RunStatus::Idle if queued.get() > 0 => "Waiting for its turn…".to_owned(),
                 RunStatus::Running { .. } | RunStatus::Idle => "Running…".to_owned(),
                 RunStatus::Finished { row_count, elapsed_ms, .. } => match drawn_ms.get() {
                     Some(drawn) => format!("{row_count} rows · query {elapsed_ms} ms · drawn in {drawn:.0} ms"),
