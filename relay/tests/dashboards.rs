@@ -238,6 +238,11 @@ async fn expired_revoked_rotated_and_deleted_links_stop_working() {
     let rotated: CreateShareLinkResponse = relay.call(Method::POST, &path, None, &relay.owner).await.json();
     assert_eq!(view(&rotating.token).await, StatusCode::UNAUTHORIZED, "the old URL dies at once");
     assert_eq!(view(&rotated.token).await, StatusCode::OK);
+    let (_, audit): (_, ListAuditResponse) = relay.get("/api/v1/audit").await;
+    let kinds: Vec<AuditEventKind> = audit.events.iter().map(|e| e.kind).collect();
+    for kind in [AuditEventKind::ShareLinkRevoked, AuditEventKind::ShareLinkRotated] {
+        assert!(kinds.contains(&kind), "{kind:?} is audited: {kinds:?}");
+    }
 
     let (_, links): (_, ListShareLinksResponse) = relay.get(&format!("/api/v1/dashboards/{}/links", board.id)).await;
     assert_eq!(links.links.len(), 3);

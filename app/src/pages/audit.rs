@@ -40,6 +40,7 @@ pub fn kind_label(kind: AuditEventKind) -> &'static str {
         AuditEventKind::DashboardRestored => "Dashboard restored",
         AuditEventKind::ShareLinkCreated => "Share link created",
         AuditEventKind::ShareLinkRevoked => "Share link revoked",
+        AuditEventKind::ShareLinkRotated => "Share link given a new URL",
         AuditEventKind::SharingPolicyChanged => "Share link limit changed",
     }
 }

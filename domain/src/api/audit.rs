@@ -28,6 +28,7 @@ pub enum AuditEventKind {
     DashboardRestored,
     ShareLinkCreated,
     ShareLinkRevoked,
+    ShareLinkRotated,
     SharingPolicyChanged,
 }
 

@@ -275,9 +275,10 @@ pub async fn revoke_all_links(
 pub async fn rotate_link(
     State(meta): State<MetaStore>,
     principal: Principal,
+    address: ClientAddress,
     Path((id, link_id)): Path<(String, String)>,
 ) -> Result<ApiJson<CreateShareLinkResponse>, RelayError> {
-    managed_link(&meta, &principal, &id, &link_id).await?;
+    let dashboard = managed_link(&meta, &principal, &id, &link_id).await?;
     let token = random_token();
     let changed = sqlx::query("UPDATE share_links SET token_hash = ? WHERE id = ? AND revoked_at IS NULL")
         .bind(token_hash(&token))
@@ -288,6 +289,7 @@ pub async fn rotate_link(
     if changed == 0 {
         return Err(RelayError::BadRequest("A revoked link cannot be rotated; create a new one.".into()));
     }
+    audit::record_action(&meta, &principal, address, AuditEventKind::ShareLinkRotated, &dashboard.name).await;
     let link = link_summary(&meta, &link_id).await?;
     Ok(ApiJson(CreateShareLinkResponse { link, path: format!("/share#{token}"), token }))
 }
