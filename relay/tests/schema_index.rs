@@ -518,3 +518,43 @@ fn the_log_check_catches_a_read_of_a_user_table() {
     ];
     assert_catalog_only(&statements, &TEST_TABLES);
 }
+
+#[tokio::test]
+async fn the_scheduled_refresh_reads_a_changed_catalog_and_reports_the_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.db");
+    let mut writer = SqliteConnectOptions::new().filename(&path).create_if_missing(true).connect().await.unwrap();
+    sqlx::query("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)").execute(&mut writer).await.unwrap();
+    let limits =
+        vizkraft_relay::config::QueryLimits { row_cap: 1_000, statement_timeout_ms: 10_000, byte_cap: 1 << 20 };
+    let relay = support::TestRelay::start_with_sources(limits, false, vec![path.clone()]).await;
+    let schema_path = format!("/api/v1/sources/{}/schema", vizkraft_relay::sources::source_id_for(&path));
+    let (_, before): (_, vizkraft_domain::api::sources::SourceSchemaResponse) = relay.get(&schema_path).await;
+    assert!(before.schema.table("items").is_some() && before.schema.table("orders").is_none());
+
+    // The database changes under the relay; the next scheduled read sees it. Each read
+    // reports what changed against the one before, so the schedule is slow beside the polling:
+    // the first answer with the new table is the read that found it.
+    sqlx::query("CREATE TABLE orders (id INTEGER PRIMARY KEY, item_id INTEGER REFERENCES items(id))")
+        .execute(&mut writer)
+        .await
+        .unwrap();
+    let schedule = tokio::spawn(vizkraft_relay::sources::refresh_on_schedule(
+        relay.sources.clone(),
+        relay.meta.clone(),
+        Duration::from_secs(1),
+    ));
+    let started = Instant::now();
+    let after = loop {
+        let (_, now): (_, vizkraft_domain::api::sources::SourceSchemaResponse) = relay.get(&schema_path).await;
+        if now.schema.table("orders").is_some() {
+            break now;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "the schedule never read the new table");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    schedule.abort();
+    assert_eq!(after.changes.added_tables, ["orders"], "{:?}", after.changes);
+    assert!(after.changes.removed_tables.is_empty());
+    assert!(after.schema.table("items").is_some());
+}

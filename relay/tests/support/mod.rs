@@ -59,6 +59,7 @@ pub enum Auth {
 pub struct TestRelay {
     pub app: Router,
     pub meta: MetaStore,
+    pub sources: std::sync::Arc<vizkraft_relay::sources::SourceRegistry>,
     /// The first owner's session.
     pub owner: Auth,
     _data_dir: tempfile::TempDir,
@@ -98,10 +99,15 @@ impl TestRelay {
         };
         configure(&mut args);
         let state = AppState::open(&args).await.unwrap();
-        let meta = state.meta.clone();
+        let (meta, sources) = (state.meta.clone(), state.sources.clone());
         let token = vizkraft_relay::auth::ensure_setup_token(&meta).await.unwrap().unwrap();
-        let mut relay =
-            TestRelay { app: vizkraft_relay::router(state, None), meta, owner: Auth::None, _data_dir: data_dir };
+        let mut relay = TestRelay {
+            app: vizkraft_relay::router(state, None),
+            meta,
+            sources,
+            owner: Auth::None,
+            _data_dir: data_dir,
+        };
         let setup = json!({"token": token, "email": OWNER_EMAIL, "display_name": "Olivia Owner",
                            "password": OWNER_PASSWORD, "organisation_name": "Acme"});
         let response = relay.call(Method::POST, "/api/v1/setup", Some(setup), &Auth::None).await;
