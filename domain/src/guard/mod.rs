@@ -205,7 +205,9 @@ fn is_chaining_operator(token: &Token) -> bool {
 /// - `--` followed by a tab or another control character: a comment to the server, two minus
 ///   signs to sqlparser, which wants a space;
 /// - `:=`, which assigns a user variable that outlives the query on a pooled session;
-/// - byte and raw string literals other than `b'0101'`.
+/// - byte and raw string literals other than `b'0101'`;
+/// - `@` right before `--`, `#` or `/*`: sqlparser reads a variable named `@-`, `@#` or `@/`,
+///   MySQL a bare `@` and then a comment.
 fn reject_mysql_lexer_differences(sql: &str, tokens: &[TokenWithSpan]) -> Result<(), GuardError> {
     for token in tokens {
         match &token.token {
@@ -215,6 +217,13 @@ fn reject_mysql_lexer_differences(sql: &str, tokens: &[TokenWithSpan]) -> Result
                 return Err(refuse("a MySQL executable comment or optimizer hint (/*! … */, /*M! … */, /*+ … */)"));
             }
             Token::Assignment => return Err(refuse("a user variable assignment (:=)")),
+            Token::Word(word)
+                if word.quote_style.is_none()
+                    && word.value.trim_start_matches('@').len() < word.value.len()
+                    && word.value.trim_start_matches('@').starts_with(['-', '#', '/']) =>
+            {
+                return Err(refuse("`@` right before a comment marker (--, # or /*)"));
+            }
             // MySQL reads `b"…"` as a column `b` and a string with backslash escapes; sqlparser
             // as a byte string without. Only `b'0101'` means the same to both.
             Token::SingleQuotedByteStringLiteral(bits) if bits.chars().all(|c| c == '0' || c == '1') => {}
@@ -629,8 +638,15 @@ mod tests {
             "SELECT @a := 5",
             r#"SELECT b"\" AS x, " , GET_LOCK('x', 0) AS l FROM (SELECT 1 AS b) t # ""#,
             r#"SELECT b'\' , 1 #'"#,
+            // `@` before a comment marker: a variable `@-` to sqlparser, `@` and a comment to MySQL.
+            "SELECT @-- '\n, SLEEP(5) -- '",
+            "SELECT @# '\n, SLEEP(5) #'",
+            "SELECT @@/* '*/, SLEEP(5) -- '",
         ] {
             assert!(refused_as_read_only_violation(sql, Engine::Mysql), "{sql:?} was admitted");
+        }
+        for sql in ["SELECT @a, @@version, '@-- x', `@#`"] {
+            assert!(admitted(sql, Engine::Mysql), "{sql:?} was refused");
         }
         for sql in [
             "SELECT $€$, $$ $€$ , pg_read_file('/etc/hostname') AS x , $$ AS s -- $$",
