@@ -645,9 +645,8 @@ mod tests {
         ] {
             assert!(refused_as_read_only_violation(sql, Engine::Mysql), "{sql:?} was admitted");
         }
-        for sql in ["SELECT @a, @@version, '@-- x', `@#`"] {
-            assert!(admitted(sql, Engine::Mysql), "{sql:?} was refused");
-        }
+        let plain_variables = "SELECT @a, @@version, '@-- x', `@#`";
+        assert!(admitted(plain_variables, Engine::Mysql), "plain variables and quoted text pass");
         for sql in [
             "SELECT $€$, $$ $€$ , pg_read_file('/etc/hostname') AS x , $$ AS s -- $$",
             "SELECT $\u{a0}$, $$ $\u{a0}$ , pg_try_advisory_lock(4246) AS l , $$ AS s -- $$",
