@@ -120,6 +120,8 @@ pub struct Drag {
     /// The tiles as they were when the drag began: each step settles from here, so tiles
     /// pushed aside come back when the dragged one moves on.
     pub from: Vec<Tile>,
+    /// Whole cells moved so far: pointer moves within a cell change nothing.
+    pub cells: (i64, i64),
 }
 
 impl Drag {
@@ -135,6 +137,16 @@ impl Drag {
             let x = clamp(i64::from(x) + dx, 0, columns - i64::from(w));
             Place { x, y: clamp(i64::from(y) + dy, 0, i64::from(MAX_ROW)), w, h }
         }
+    }
+
+    /// The tiles after the pointer moved by `dx`, `dy` whole cells from where the drag began,
+    /// or `None` if that is where they already are.
+    pub fn step(&mut self, dx: i64, dy: i64) -> Option<Vec<Tile>> {
+        if self.cells == (dx, dy) {
+            return None;
+        }
+        self.cells = (dx, dy);
+        Some(self.tiles_after(dx, dy))
     }
 
     /// All tiles after the pointer moved by whole cells: the dragged one in its new place,
@@ -213,7 +225,7 @@ mod tests {
         let mut from = board().tiles;
         (from[0].x, from[0].y, from[0].w, from[0].h) = (2, 1, 4, 3);
         (from[1].x, from[1].y) = (6, 0);
-        let moving = Drag { tile: 0, resize: false, start_x: 0.0, start_y: 0.0, from };
+        let moving = Drag { tile: 0, resize: false, start_x: 0.0, start_y: 0.0, from, cells: (0, 0) };
         assert_eq!(moving.moved(3, 2), Place { x: 5, y: 3, w: 4, h: 3 });
         assert_eq!(moving.moved(20, -5), Place { x: 8, y: 0, w: 4, h: 3 }, "kept inside the grid");
         let resizing = Drag { resize: true, ..moving.clone() };
@@ -226,5 +238,11 @@ mod tests {
         assert_eq!((onto[1].x, onto[1].y), (6, 3), "the covered tile moves below");
         let back = moving.tiles_after(0, 0);
         assert_eq!(back, moving.from, "and returns when the dragged tile moves on");
+
+        let mut stepping = moving.clone();
+        assert_eq!(stepping.step(0, 0), None, "no cell moved yet");
+        assert_eq!(stepping.step(4, -1), Some(onto.clone()));
+        assert_eq!(stepping.step(4, -1), None, "within the same cell nothing changes");
+        assert_eq!(stepping.step(0, 0), Some(moving.from.clone()));
     }
 }

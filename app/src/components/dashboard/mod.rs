@@ -106,12 +106,12 @@ pub fn DashboardView(
     let grid = NodeRef::<leptos::html::Div>::new();
     let drag = StoredValue::new(None::<Drag>);
     let move_listener = window_event_listener(leptos::ev::pointermove, move |ev| {
-        let Some(tiles) = drag.with_value(|d| {
-            let d = d.as_ref()?;
+        let Some(Some(tiles)) = drag.try_update_value(|d| {
+            let d = d.as_mut()?;
             let (cell_w, cell_h) = cell_size(&grid.get_untracked()?);
             let dx = ((f64::from(ev.client_x()) - d.start_x) / cell_w).round() as i64;
             let dy = ((f64::from(ev.client_y()) - d.start_y) / cell_h).round() as i64;
-            Some(d.tiles_after(dx, dy))
+            d.step(dx, dy)
         }) else {
             return;
         };
@@ -125,7 +125,7 @@ pub fn DashboardView(
     let grab = move |id: &str, resize: bool, start_x: f64, start_y: f64| {
         let from = draft.with_untracked(|d| d.tiles.clone());
         if let Some(tile) = from.iter().position(|t| t.id == id) {
-            drag.set_value(Some(Drag { tile, resize, start_x, start_y, from }));
+            drag.set_value(Some(Drag { tile, resize, start_x, start_y, from, cells: (0, 0) }));
         }
     };
     let charts = StoredValue::new(charts);
