@@ -137,6 +137,7 @@ pub async fn change_sharing_policy(
     if !(1..=LONGEST_ALLOWED_DAYS).contains(&days) {
         return Err(RelayError::BadRequest(format!("Allow share links 1 to {LONGEST_ALLOWED_DAYS} days.")));
     }
+    let longest_secs = i64::from(days) * DAY_SECS;
     let mut tx = meta.0.begin().await?;
     sqlx::query("UPDATE organisations SET share_link_max_days = ? WHERE id = ?")
         .bind(days)
@@ -147,8 +148,8 @@ pub async fn change_sharing_policy(
         "UPDATE share_links SET expires_at = created_at + ? WHERE expires_at > created_at + ?
          AND dashboard_id IN (SELECT id FROM dashboards WHERE organisation_id = ?)",
     )
-    .bind(i64::from(days) * DAY_SECS)
-    .bind(i64::from(days) * DAY_SECS)
+    .bind(longest_secs)
+    .bind(longest_secs)
     .bind(&principal.organisation_id)
     .execute(&mut *tx)
     .await?;

@@ -126,7 +126,7 @@ pub struct Drag {
 
 impl Drag {
     /// The tile's place after moving the pointer by whole cells, kept on the grid.
-    pub fn moved(&self, dx: i64, dy: i64) -> Place {
+    fn moved(&self, dx: i64, dy: i64) -> Place {
         let Place { x, y, w, h } = self.from.get(self.tile).map(Place::of).unwrap_or_default();
         let clamp = |value: i64, low: i64, high: i64| value.clamp(low, high.max(low)) as u32;
         let columns = i64::from(GRID_COLUMNS);
@@ -151,7 +151,7 @@ impl Drag {
 
     /// All tiles after the pointer moved by whole cells: the dragged one in its new place,
     /// the ones it covers pushed down.
-    pub fn tiles_after(&self, dx: i64, dy: i64) -> Vec<Tile> {
+    fn tiles_after(&self, dx: i64, dy: i64) -> Vec<Tile> {
         let mut tiles = self.from.clone();
         if let Some(tile) = tiles.get_mut(self.tile) {
             Place { x: tile.x, y: tile.y, w: tile.w, h: tile.h } = self.moved(dx, dy);

@@ -168,7 +168,7 @@ pub fn DashboardView(
                 })}
             </div>
             <Show when=move || editing.get()>
-                <EditorBar name=draft_name draft=draft tab=tab charts=charts />
+                <EditorBar name=draft_name draft=draft filters=filters tab=tab charts=charts />
             </Show>
             <Show when=move || !filters.with(Vec::is_empty)>
                 <div class="dashboard-filters card" data-testid="dashboard-filters">
@@ -217,6 +217,7 @@ pub fn DashboardView(
 fn EditorBar(
     name: RwSignal<String>,
     draft: RwSignal<DashboardDefinition>,
+    filters: Memo<Vec<DashboardFilter>>,
     tab: RwSignal<usize>,
     charts: StoredValue<BTreeMap<String, SharedChart>>,
 ) -> impl IntoView {
@@ -225,7 +226,6 @@ fn EditorBar(
     let filter_kind = RwSignal::new(FilterKind::Category);
     let note = RwSignal::new(None::<&'static str>);
     let tab_name = move || draft.with(|d| d.tabs.get(tab.get()).cloned().unwrap_or_default());
-    let filters = Memo::new(move |_| draft.with(|d| d.filters.clone()));
     view! {
         <div class="card stack editor-bar no-print" data-testid="dashboard-editor">
             <div class="editor-row">
