@@ -17,6 +17,7 @@ use sqlx::postgres::{PgConnection, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteRow};
 use sqlx::{Column as _, ConnectOptions, Connection, Row, TypeInfo as _};
 use support::servers::{servers, timed, Servers};
+use vizkraft_domain::api::sources::SourceSchemaResponse;
 use vizkraft_domain::semantic::{compile, ColumnKind, CompileOutcome, ForeignKey, SchemaModel, Table, TableKind};
 use vizkraft_relay::schema::{index_mysql, index_postgres, index_sqlite};
 
@@ -520,7 +521,7 @@ fn the_log_check_catches_a_read_of_a_user_table() {
 }
 
 #[tokio::test]
-async fn the_scheduled_refresh_reads_a_changed_catalog_and_reports_the_change() {
+async fn the_scheduled_refresh_reads_a_changed_catalog_and_keeps_reporting_the_change() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shop.db");
     let mut writer = SqliteConnectOptions::new().filename(&path).create_if_missing(true).connect().await.unwrap();
@@ -529,12 +530,10 @@ async fn the_scheduled_refresh_reads_a_changed_catalog_and_reports_the_change() 
         vizkraft_relay::config::QueryLimits { row_cap: 1_000, statement_timeout_ms: 10_000, byte_cap: 1 << 20 };
     let relay = support::TestRelay::start_with_sources(limits, false, vec![path.clone()]).await;
     let schema_path = format!("/api/v1/sources/{}/schema", vizkraft_relay::sources::source_id_for(&path));
-    let (_, before): (_, vizkraft_domain::api::sources::SourceSchemaResponse) = relay.get(&schema_path).await;
+    let (_, before): (_, SourceSchemaResponse) = relay.get(&schema_path).await;
     assert!(before.schema.table("items").is_some() && before.schema.table("orders").is_none());
 
-    // The database changes under the relay; the next scheduled read sees it. Each read
-    // reports what changed against the one before, so the schedule is slow beside the polling:
-    // the first answer with the new table is the read that found it.
+    // The database changes under the relay; the next scheduled read sees it.
     sqlx::query("CREATE TABLE orders (id INTEGER PRIMARY KEY, item_id INTEGER REFERENCES items(id))")
         .execute(&mut writer)
         .await
@@ -544,17 +543,32 @@ async fn the_scheduled_refresh_reads_a_changed_catalog_and_reports_the_change() 
         relay.meta.clone(),
         Duration::from_secs(1),
     ));
-    let started = Instant::now();
-    let after = loop {
-        let (_, now): (_, vizkraft_domain::api::sources::SourceSchemaResponse) = relay.get(&schema_path).await;
-        if now.schema.table("orders").is_some() {
-            break now;
-        }
-        assert!(started.elapsed() < Duration::from_secs(20), "the schedule never read the new table");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    schedule.abort();
+    let after = schema_once(&relay, &schema_path, |now| now.schema.table("orders").is_some()).await;
     assert_eq!(after.changes.added_tables, ["orders"], "{:?}", after.changes);
     assert!(after.changes.removed_tables.is_empty());
     assert!(after.schema.table("items").is_some());
+    assert!(after.changed_at.is_some(), "the report says when the change was found");
+
+    // Reads that find nothing new keep the report, so it waits for someone to see it.
+    let later = schema_once(&relay, &schema_path, |now| now.indexed_at > after.indexed_at).await;
+    schedule.abort();
+    assert_eq!(later.changes, after.changes);
+    assert_eq!(later.changed_at, after.changed_at);
+}
+
+/// The source's schema as soon as it satisfies `done`, polled while the schedule runs.
+async fn schema_once(
+    relay: &support::TestRelay,
+    schema_path: &str,
+    done: impl Fn(&SourceSchemaResponse) -> bool,
+) -> SourceSchemaResponse {
+    let started = Instant::now();
+    loop {
+        let (_, now): (_, SourceSchemaResponse) = relay.get(schema_path).await;
+        if done(&now) {
+            return now;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "the schedule never read the catalog again");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use vizkraft_domain::api::sources::SchemaChanges;
 use vizkraft_domain::semantic::{SchemaModel, Table, TableKind};
 
-use crate::components::SchemaChangesList;
+use crate::components::{SchemaChangesList, Timestamp};
 
 /// Up to this many tables start unfolded; larger schemas start as a list of names.
 const OPEN_TABLES: usize = 4;
@@ -13,9 +13,11 @@ const OPEN_TABLES: usize = 4;
 #[component]
 pub fn SchemaBrowser(
     schema: SchemaModel,
-    /// What the latest refresh changed; nothing is shown when it changed nothing.
+    /// What the last catalog read that found a difference changed; nothing is shown before one.
     #[prop(optional)]
     changes: SchemaChanges,
+    /// When that read was (RFC 3339).
+    changed_at: Option<String>,
 ) -> impl IntoView {
     let filter = RwSignal::new(String::new());
     let open = schema.tables.len() <= OPEN_TABLES;
@@ -24,7 +26,8 @@ pub fn SchemaBrowser(
     view! {
         {(!changes.is_empty()).then(|| view! {
             <div class="note schema-changes" data-testid="schema-changes">
-                <p class="small"><strong>"Schema changed at last refresh"</strong></p>
+                <p class="small"><strong>"The schema changed"</strong>
+                    {changed_at.map(|at| view! { " on " <Timestamp at=at /> })}":"</p>
                 <SchemaChangesList changes=changes />
             </div>
         })}

@@ -246,7 +246,7 @@ pub fn AskPage(
                         }.into_any(),
                         Remote::Loading => view! { <p class="muted">"Reading the schema…"</p> }.into_any(),
                         Remote::Failed(error) => view! { <ErrorMessage error=error /> }.into_any(),
-                        Remote::Ready(loaded) => view! { <SchemaBrowser schema=loaded.schema changes=loaded.changes /> }.into_any(),
+                        Remote::Ready(loaded) => view! { <SchemaBrowser schema=loaded.schema changes=loaded.changes changed_at=loaded.changed_at /> }.into_any(),
                     }}
                 </details>
             </aside>

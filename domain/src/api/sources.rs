@@ -39,9 +39,12 @@ pub struct SourceSchemaResponse {
     /// When the relay last read the catalog, as RFC 3339.
     pub indexed_at: String,
     pub schema: SchemaModel,
-    /// What the latest refresh changed against the read before it (empty after the first).
+    /// What the last catalog read that found a difference changed (empty until one does).
     #[serde(default)]
     pub changes: SchemaChanges,
+    /// When that read was, as RFC 3339.
+    #[serde(default)]
+    pub changed_at: Option<String>,
 }
 
 /// How the relay reaches a source. Never carries a password: that travels only in

@@ -11,7 +11,7 @@ use vizkraft_domain::semantic::SchemaModel;
 pub use mysql::index_mysql;
 pub use postgres::index_postgres;
 pub use sqlite::index_sqlite;
-pub use store::{load_snapshot, save_snapshot, Snapshot};
+pub use store::{load_snapshot, save_snapshot, Reading, Snapshot};
 
 /// A referenced table in the child's own schema is named bare; one elsewhere is `schema.table`,
 /// the form the compiler's join planner resolves.

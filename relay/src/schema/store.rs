@@ -14,32 +14,46 @@ pub struct Snapshot {
     pub model: SchemaModel,
     /// RFC 3339.
     pub indexed_at: String,
+    /// What the last read that found a difference changed (empty until one does) …
+    pub changes: SchemaChanges,
+    /// … and when, as RFC 3339.
+    pub changed_at: Option<String>,
+}
+
+/// What one catalog read found.
+pub struct Reading {
+    /// RFC 3339.
+    pub indexed_at: String,
+    /// Against the read before (nothing on a first read).
     pub changes: SchemaChanges,
 }
 
-/// Stores `model` as the source's snapshot and returns what changed since the previous one
-/// (nothing on a first read).
-pub async fn save_snapshot(meta: &MetaStore, source_id: &str, model: &SchemaModel) -> anyhow::Result<Snapshot> {
+/// Stores `model` as the source's snapshot and returns what changed since the previous one.
+/// A read that finds nothing new keeps the last reported changes, so a scheduled read cannot
+/// wipe a report before anyone has seen it.
+pub async fn save_snapshot(meta: &MetaStore, source_id: &str, model: &SchemaModel) -> anyhow::Result<Reading> {
     let previous = load_snapshot(meta, &SourceId(source_id.to_owned())).await.ok();
     let changes = previous.map(|p| model.changes_since(&p.model)).unwrap_or_default();
     let indexed_at: String = sqlx::query_scalar(
         "INSERT INTO schema_snapshots (source_id, indexed_at, model, changes)
-         VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?)
+         VALUES (?1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?2, ?3)
          ON CONFLICT (source_id) DO UPDATE SET indexed_at = excluded.indexed_at, model = excluded.model,
-             changes = excluded.changes
+             changes = CASE WHEN ?4 THEN schema_snapshots.changes ELSE excluded.changes END,
+             changed_at = CASE WHEN ?4 THEN schema_snapshots.changed_at ELSE excluded.indexed_at END
          RETURNING indexed_at",
     )
     .bind(source_id)
     .bind(serde_json::to_string(model)?)
     .bind(serde_json::to_string(&changes)?)
+    .bind(changes.is_empty())
     .fetch_one(&meta.0)
     .await?;
-    Ok(Snapshot { model: model.clone(), indexed_at, changes })
+    Ok(Reading { indexed_at, changes })
 }
 
 /// The source's latest snapshot.
 pub async fn load_snapshot(meta: &MetaStore, source_id: &SourceId) -> Result<Snapshot, RelayError> {
-    let row = sqlx::query("SELECT indexed_at, model, changes FROM schema_snapshots WHERE source_id = ?")
+    let row = sqlx::query("SELECT indexed_at, model, changes, changed_at FROM schema_snapshots WHERE source_id = ?")
         .bind(&source_id.0)
         .fetch_optional(&meta.0)
         .await?
@@ -50,5 +64,6 @@ pub async fn load_snapshot(meta: &MetaStore, source_id: &SourceId) -> Result<Sna
         model: serde_json::from_str(&model).context("stored schema snapshot does not parse")?,
         indexed_at: row.try_get("indexed_at")?,
         changes: serde_json::from_str(&changes).context("stored schema changes do not parse")?,
+        changed_at: row.try_get("changed_at")?,
     })
 }

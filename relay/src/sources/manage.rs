@@ -268,8 +268,8 @@ pub async fn refresh_source(
     UrlPath(id): UrlPath<String>,
 ) -> Result<ApiJson<SchemaRefreshResponse>, RelayError> {
     let source = registry.get(&principal.organisation_id, &SourceId(id)).await?;
-    let snapshot = super::refresh::refresh(&meta, &source).await.map_err(connection_failed)?;
-    Ok(ApiJson(SchemaRefreshResponse { indexed_at: snapshot.indexed_at, changes: snapshot.changes }))
+    let reading = super::refresh::refresh(&meta, &source).await.map_err(connection_failed)?;
+    Ok(ApiJson(SchemaRefreshResponse { indexed_at: reading.indexed_at, changes: reading.changes }))
 }
 
 #[utoipa::path(get, path = "/api/v1/sources/settings", tag = "sources",
@@ -378,7 +378,7 @@ async fn save(
         }
     }
     tx.commit().await?;
-    let snapshot = schema::save_snapshot(meta, id, &probe.model).await?;
+    let reading = schema::save_snapshot(meta, id, &probe.model).await?;
 
     let summary = SourceSummary {
         id: SourceId(id.to_owned()),
@@ -401,7 +401,7 @@ async fn save(
         connection: request.connection,
         has_password,
         writable_privileges: writable,
-        indexed_at: Some(snapshot.indexed_at),
+        indexed_at: Some(reading.indexed_at),
     })
 }
 

@@ -458,6 +458,7 @@ pub async fn get_source_schema(
         indexed_at: snapshot.indexed_at,
         schema: snapshot.model,
         changes: snapshot.changes,
+        changed_at: snapshot.changed_at,
     }))
 }
 

@@ -7,11 +7,11 @@ use vizkraft_domain::api::sources::{ConnectionFailure, ConnectionFailureKind as 
 
 use super::tls_bridge::failure;
 use super::{network, Source, SourceConnection, SourceRegistry};
-use crate::schema::{self, Snapshot};
+use crate::schema::{self, Reading};
 use crate::state::MetaStore;
 
 /// Reads the source's catalog again and stores it with the changes since the last read.
-pub async fn refresh(meta: &MetaStore, source: &Source) -> Result<Snapshot, ConnectionFailure> {
+pub async fn refresh(meta: &MetaStore, source: &Source) -> Result<Reading, ConnectionFailure> {
     let model = match &source.connection {
         SourceConnection::Sqlite(pool) => schema::index_sqlite(pool).await.map_err(|e| network::classify(&e))?,
         SourceConnection::Network(network) => {
@@ -35,11 +35,11 @@ pub async fn refresh_on_schedule(registry: Arc<SourceRegistry>, meta: MetaStore,
         tick.tick().await;
         for source in registry.all().await {
             match refresh(&meta, &source).await {
-                Ok(snapshot) if !snapshot.changes.is_empty() => tracing::info!(
+                Ok(reading) if !reading.changes.is_empty() => tracing::info!(
                     source = %source.summary.id,
-                    added = snapshot.changes.added_tables.len(),
-                    removed = snapshot.changes.removed_tables.len(),
-                    changed = snapshot.changes.changed_tables.len(),
+                    added = reading.changes.added_tables.len(),
+                    removed = reading.changes.removed_tables.len(),
+                    changed = reading.changes.changed_tables.len(),
                     "schema changed"
                 ),
                 Ok(_) => tracing::debug!(source = %source.summary.id, "schema unchanged"),
