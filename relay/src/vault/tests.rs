@@ -113,7 +113,8 @@ fn debug_never_shows_plaintext_or_key_bytes() {
     assert!(format!("{sealed:?}").contains(&key(0x5A).id().to_string()));
 }
 
-/// Made once by `seal` with the master key below (`GOLDEN_KEY_BYTE` 32 times) and pasted here.
+/// Made once by `seal` with the master key below (`GOLDEN_KEY_BYTE` 32 times) and the binding in
+/// the test, base64-encoded (`STANDARD.encode(sealed.as_bytes())`), and pasted here.
 /// Never regenerate it: it proves that this release opens what an earlier release sealed.
 /// A new format gets a new version byte and its own golden test beside this one.
 const GOLDEN_KEY_BYTE: u8 = 0x42;
@@ -129,15 +130,6 @@ fn the_version_1_envelope_format_still_opens() {
     assert_eq!(sealed.key_id(), key(GOLDEN_KEY_BYTE).id());
     let binding = Binding::source_credential("org-golden", "src-golden");
     assert_eq!(vault.open(&sealed, &binding).unwrap().expose_str(), Some(GOLDEN_PLAINTEXT));
-}
-
-#[test]
-#[ignore = "prints a new golden envelope; run by hand only when adding a format version"]
-fn print_a_golden_envelope() {
-    let sealed = Vault::new(key(GOLDEN_KEY_BYTE))
-        .seal(GOLDEN_PLAINTEXT.as_bytes(), &Binding::source_credential("org-golden", "src-golden"))
-        .unwrap();
-    println!("{}", base64::engine::general_purpose::STANDARD.encode(sealed.as_bytes()));
 }
 
 // ---- start-up and rotation, on a real metadata store in a temporary data directory ----
