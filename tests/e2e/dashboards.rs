@@ -1,7 +1,8 @@
 //! A person builds a dashboard of two saved charts with a filter and a note, uses its tabs and
 //! filter (the address follows), edits it in place (tiles dragged without overlapping, a tab,
 //! a text and a chart tile added and bound to the filter, a tile removed), shares it with a
-//! link a signed-out browser opens, revokes the link and sees it die, and archives it.
+//! link a signed-out browser opens and prints (every tile drawn first), revokes the link and sees
+//! it die, and archives it.
 
 use std::time::Duration;
 
@@ -272,8 +273,28 @@ async fn a_dashboard_is_built_filtered_shared_opened_signed_out_and_revoked() {
     let link = browser.wait_for_testid_text("share-url").await;
     assert!(link.contains("/share#"), "{link}");
     let visitor = Browser::start(&relay).await;
+    // In a short window tiles start below the fold, where they do not run; a print runs them
+    // and waits for them, so the page is printed with every chart drawn.
+    visitor.client.set_window_size(1280, 420).await.unwrap();
     visitor.client.goto(&link).await.unwrap();
     assert_eq!(visitor.wait_for_testid_text("dashboard-name").await, "Sales review");
+    let below_the_fold = visitor
+        .client
+        .execute(
+            "window.print = () => { window.printed = [...document.querySelectorAll('[data-testid=dashboard-tile]')]
+                 .map(t => t.querySelector('[_echarts_instance_]') ? 'chart' : 'not drawn'); };
+             return [...document.querySelectorAll('[data-testid=dashboard-tile]')]
+                 .filter(t => t.getBoundingClientRect().top > innerHeight && !t.querySelector('[_echarts_instance_]'))
+                 .length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(below_the_fold.as_u64().unwrap() >= 1, "{below_the_fold}");
+    visitor.click("dashboard-print").await;
+    let printed = visitor.wait_for_js("the print", "return window.printed || null;").await;
+    assert_eq!(printed, serde_json::json!(["chart", "chart"]));
+    visitor.client.set_window_size(1280, 900).await.unwrap();
     assert_eq!(tile_states(&visitor).await, both_drawn);
     visitor.screenshot(&output_dir().join("shared-dashboard.png")).await;
 

@@ -8,7 +8,8 @@ mod editor;
 mod queue;
 mod tile;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use leptos::prelude::*;
 use vizkraft_domain::api::dashboards::{
@@ -27,6 +28,9 @@ use crate::api::TileSource;
 
 /// Timed refresh choices, in minutes; 0 is off.
 const REFRESH_MINUTES: [u32; 4] = [0, 1, 5, 15];
+
+/// How long a print waits after the last tile finished: ECharts animates a chart in for a second.
+const PRINT_AFTER_DRAWING: Duration = Duration::from_millis(1_200);
 
 #[component]
 pub fn DashboardView(
@@ -93,6 +97,8 @@ pub fn DashboardView(
             tab.set(last);
         }
     });
+    let printing = RwSignal::new(false);
+    let settled = RwSignal::new(BTreeSet::<String>::new());
     let context = TileContext {
         source: StoredValue::new(source),
         values,
@@ -101,7 +107,39 @@ pub fn DashboardView(
         draft,
         filters,
         queue: StoredValue::new_local(TileQueue::default()),
+        printing,
+        settled,
     };
+    // A print first runs every chart tile of the tab, below the fold too, and waits for them:
+    // a tile never scrolled to would print empty.
+    let print_scheduled = StoredValue::new(false);
+    Effect::new(move |_| {
+        if !printing.get() || print_scheduled.get_value() {
+            return;
+        }
+        let on_tab = tab.get();
+        let waiting = saved.with_value(|(_, d)| {
+            settled.with(|done| {
+                d.tiles
+                    .iter()
+                    .any(|t| t.tab == on_tab && matches!(t.content, TileContent::Chart { .. }) && !done.contains(&t.id))
+            })
+        });
+        if waiting {
+            return;
+        }
+        print_scheduled.set_value(true);
+        set_timeout(
+            move || {
+                if let Some(window) = web_sys::window() {
+                    let _ = window.print();
+                }
+                print_scheduled.set_value(false);
+                printing.set(false);
+            },
+            PRINT_AFTER_DRAWING,
+        );
+    });
 
     let grid = NodeRef::<leptos::html::Div>::new();
     let drag = StoredValue::new(None::<Drag>);
@@ -152,8 +190,11 @@ pub fn DashboardView(
                 <button type="button" class="button secondary small no-print" data-testid="dashboard-refresh"
                     on:click=move |_| refresh.update(|n| *n += 1)>"Refresh"</button>
                 <button type="button" class="button secondary small no-print" data-testid="dashboard-print"
-                    title="The print layout: choose “Save as PDF” as the printer"
-                    on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>"Print or PDF"</button>
+                    title="The print layout of this tab: choose “Save as PDF” as the printer"
+                    disabled=move || printing.get()
+                    on:click=move |_| printing.set(true)>
+                    {move || if printing.get() { "Preparing the print…" } else { "Print or PDF" }}
+                </button>
                 {on_save.map(|on_save| view! {
                     <Show when=move || editing.get()
                         fallback=move || view! {

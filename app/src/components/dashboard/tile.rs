@@ -3,6 +3,8 @@
 //! own. In the editor a tile can be moved, resized and removed, a text tile rewritten, and a
 //! chart tile told which filters apply to which of its columns.
 
+use std::collections::BTreeSet;
+
 use leptos::prelude::*;
 use vizkraft_domain::api::dashboards::FilterValues;
 use vizkraft_domain::api::dashboards::{
@@ -25,6 +27,10 @@ pub struct TileContext {
     pub draft: RwSignal<DashboardDefinition>,
     pub filters: Memo<Vec<DashboardFilter>>,
     pub queue: StoredValue<TileQueue, LocalStorage>,
+    /// A print is being prepared: every chart tile of the tab runs, on screen or not.
+    pub printing: RwSignal<bool>,
+    /// The chart tiles whose latest run has ended (drawn, failed or cancelled).
+    pub settled: RwSignal<BTreeSet<String>>,
 }
 
 #[component]
@@ -96,8 +102,13 @@ fn chart_tile(
     node: NodeRef<leptos::html::Div>,
     context: TileContext,
 ) -> impl IntoView {
-    let TileContext { source, values, refresh, editing, queue, .. } = context;
+    let TileContext { source, values, refresh, editing, queue, printing, settled, .. } = context;
     let visible = when_visible(node);
+    Effect::new(move |_| {
+        if printing.get() && !visible.get_untracked() {
+            visible.set(true);
+        }
+    });
     let result = LiveResult::new();
     let drawn_ms = RwSignal::new(None::<f64>);
     // Runs waiting for a turn in the tile queue, not yet asking the relay (a replaced run may
@@ -122,6 +133,27 @@ fn chart_tile(
             }
             api::run_tile(&source, &tile_id, &TileRunRequest { filters }, &abort, on_event).await
         });
+    });
+    Effect::new(move |_| {
+        let ended = matches!(
+            result.status.get(),
+            RunStatus::Finished { .. } | RunStatus::Failed(_) | RunStatus::Cancelled { .. }
+        );
+        let tile = id.get_value();
+        if settled.with_untracked(|s| s.contains(&tile)) != ended {
+            settled.update(|s| {
+                if ended {
+                    s.insert(tile);
+                } else {
+                    s.remove(&tile);
+                }
+            });
+        }
+    });
+    on_cleanup(move || {
+        if let Some(tile) = id.try_get_value() {
+            settled.try_update(|s| s.remove(&tile));
+        }
     });
     let spec = Signal::derive({
         let spec = chart.as_ref().map(|c| c.chart.clone());
