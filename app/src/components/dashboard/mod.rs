@@ -118,11 +118,16 @@ pub fn DashboardView(
             return;
         }
         let on_tab = tab.get();
-        let waiting = saved.with_value(|(_, d)| {
+        // The tiles on screen that run: on this tab, charts, and saved (a tile added in the
+        // editor runs once saved).
+        let waiting = draft.with(|d| {
             settled.with(|done| {
-                d.tiles
-                    .iter()
-                    .any(|t| t.tab == on_tab && matches!(t.content, TileContent::Chart { .. }) && !done.contains(&t.id))
+                d.tiles.iter().any(|t| {
+                    t.tab == on_tab
+                        && matches!(t.content, TileContent::Chart { .. })
+                        && saved.with_value(|(_, s)| s.tiles.iter().any(|known| known.id == t.id))
+                        && !done.contains(&t.id)
+                })
             })
         });
         if waiting {
