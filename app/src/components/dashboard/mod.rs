@@ -139,8 +139,9 @@ pub fn DashboardView(
                 if let Some(window) = web_sys::window() {
                     let _ = window.print();
                 }
-                print_scheduled.set_value(false);
-                printing.set(false);
+                // The view may have gone while the print was prepared.
+                print_scheduled.try_set_value(false);
+                printing.try_set(false);
             },
             PRINT_AFTER_DRAWING,
         );
