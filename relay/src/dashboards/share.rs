@@ -1,8 +1,9 @@
 //! Share links: a random token, stored only hashed, that opens one dashboard without an
 //! account until it expires (7 days unless chosen, at most what the organisation's admins
-//! allow), is revoked or rotated, or the dashboard is archived or deleted. The token is sent as `Authorization: Share <token>` to two routes only:
-//! the dashboard's view and its tile queries. Every other route refuses it, as it is neither
-//! a session nor an API key. Filters the author locked cannot be changed by visitors.
+//! allow), is revoked or rotated, or the dashboard is archived or deleted. The token is sent
+//! as `Authorization: Share <token>` to two routes only: the dashboard's view and its tile
+//! queries. Every other route refuses it, as it is neither a session nor an API key. Filters
+//! the author locked cannot be changed by visitors.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
